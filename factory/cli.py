@@ -1,0 +1,153 @@
+"""`factory`: build a recipe, finalize a Slurm build, train the math classifier, publish to the Hub.
+
+Exit codes: 0 done, 1 the build or upload failed (rerun resumes), 2 the recipe or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+
+def _build(args) -> int:
+    from factory.recipe import load_recipe
+    from factory.runner import build
+
+    recipe = load_recipe(args.recipe, args.set)
+    command = shlex.join(["factory", "build", args.recipe] + [f"--set={s}" for s in args.set])
+    build(recipe, args.recipe, command)
+    return 0
+
+
+def _finalize(args) -> int:
+    from factory.layout import OutputLayout
+    from factory.runner import finalize
+
+    layout = OutputLayout(args.output)
+    if not layout.recipe.is_file():
+        print(f"error: {layout.root} has no recipe.yaml: not a build folder", file=sys.stderr)
+        return 2
+    finalize(layout)
+    return 0
+
+
+def _train_classifier(args) -> int:
+    from factory.train_classifier import TrainParams, load_folders, load_jsonl, train
+
+    if bool(args.input) == bool(args.math_dir or args.other_dir) or bool(args.math_dir) != bool(args.other_dir):
+        print("error: give --input LABELLED.jsonl, or both --math-dir and --other-dir", file=sys.stderr)
+        return 2
+    try:
+        docs = load_jsonl(Path(args.input)) if args.input else load_folders(Path(args.math_dir), Path(args.other_dir))
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    params = TrainParams(
+        dim=args.dim,
+        lr=args.lr,
+        word_ngrams=args.word_ngrams,
+        min_count=args.min_count,
+        epoch=args.epoch,
+        bucket=args.bucket,
+        seed=args.seed,
+        held_out=args.held_out,
+        threshold=args.threshold,
+    )
+    note = (
+        ("demo model trained on synthetic sample documents written by samples/make_samples.py; not for real corpora")
+        if args.demo
+        else None
+    )
+    try:
+        card = train(docs, Path(args.output), params, note=note)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    m = card["held_out"]
+    print(
+        f"trained on {card['train_documents']} documents; held-out {m['documents']}: "
+        f"precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f} (threshold {args.threshold})"
+    )
+    print(f"model: {args.output}\nmodel card: {Path(args.output).with_suffix('.json')}")
+    return 0
+
+
+def _publish(args) -> int:
+    from factory.layout import OutputLayout
+    from factory.publish import plan, publish
+
+    layout = OutputLayout(args.output)
+    if args.dry_run:
+        for local, destination in plan(layout, args.repo_id):
+            print(f"{local} -> {destination}")
+        print(f"(dry run: {args.repo_id}, {'private' if args.private else 'public'}; nothing uploaded)")
+        return 0
+    publish(layout, args.repo_id, args.private)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="factory", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="run a recipe (rerun the same command to resume)")
+    b.add_argument("recipe", help="recipe YAML file")
+    b.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe field, e.g. --set stages.language.threshold=0.7",
+    )
+    b.set_defaults(func=_build)
+
+    f = sub.add_parser("finalize", help="write manifest and card of a finished build (after Slurm)")
+    f.add_argument("output")
+    f.set_defaults(func=_finalize)
+
+    t = sub.add_parser("train-classifier", help="train the fastText math classifier")
+    t.add_argument("--input", help="JSONL with 'text' and 'label' (math / non_math)")
+    t.add_argument("--math-dir", help="folder of math documents")
+    t.add_argument("--other-dir", help="folder of non-math documents")
+    t.add_argument("--output", required=True, help="model path (.bin); a .json model card is written beside it")
+    t.add_argument("--dim", type=int, default=256)
+    t.add_argument("--lr", type=float, default=0.1)
+    t.add_argument("--word-ngrams", type=int, default=3)
+    t.add_argument("--min-count", type=int, default=3)
+    t.add_argument("--epoch", type=int, default=3)
+    t.add_argument("--bucket", type=int, default=2_000_000)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--held-out", type=float, default=0.2)
+    t.add_argument("--threshold", type=float, default=0.4)
+    t.add_argument("--demo", action="store_true", help="mark the model card as a demo model")
+    t.set_defaults(func=_train_classifier)
+
+    u = sub.add_parser("publish", help="upload README.md, data/ and assets/ to a Hub dataset repo")
+    u.add_argument("output", help="build folder")
+    u.add_argument("--repo-id", required=True)
+    u.add_argument("--private", action="store_true")
+    u.add_argument("--dry-run", action="store_true", help="list every file and its destination, upload nothing")
+    u.set_defaults(func=_publish)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from factory.publish import PublishError
+    from factory.recipe import RecipeError
+    from factory.runner import BuildError
+
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RecipeError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except (BuildError, PublishError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

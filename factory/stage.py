@@ -1,0 +1,18 @@
+"""A stage: one datatrove executor's worth of pipeline steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from datatrove.pipeline.base import PipelineStep
+
+
+@dataclass
+class Stage:
+    """Steps that run as one executor with `tasks` ranks; stages run in order, each depending on the last."""
+
+    name: str
+    pipeline: list[PipelineStep]
+    tasks: int
+    workers: int | None = None  # None: the recipe's executor.workers
+    extra: dict = field(default_factory=dict)

