@@ -116,7 +116,9 @@ class Recipe(StrictModel, Generic[StagesT]):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
     def hash(self) -> str:
-        return hashlib.sha256(self.resolved_yaml().encode()).hexdigest()
+        """What the data depends on: everything but where it is written and where it is published."""
+        content = self.model_dump(mode="json", exclude={"output", "publish"})
+        return hashlib.sha256(yaml.safe_dump(content, sort_keys=True).encode()).hexdigest()
 
 
 def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:

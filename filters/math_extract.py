@@ -112,6 +112,13 @@ class MathHtmlExtractor(PipelineStep):
     def extract(self, html: str) -> str:
         return extract_math_text(html, self.favor_precision, self.include_tables)
 
+    def _extract_or_error(self, html: str):
+        # runs in the sandbox child: hand exceptions back (the sandbox re-raises them) instead of dying on them
+        try:
+            return self.extract(html)
+        except Exception as e:
+            return e
+
     def _drop(self, writer, doc, rank, reason: str, detail: str | None = None):
         self.stat_update(StatHints.dropped, f"dropped_{reason}")
         if writer:
@@ -130,7 +137,7 @@ class MathHtmlExtractor(PipelineStep):
                 reason, detail, text = None, None, ""
                 with self.track_time():
                     try:
-                        text = sandbox.process_document(doc.text, self.extract)
+                        text = sandbox.process_document(doc.text, self._extract_or_error)
                     except TimeoutError:
                         reason, detail = "extract_timeout", f"no result within {self.timeout}s"
                     except EOFError:

@@ -1,0 +1,69 @@
+"""Shared fixtures: sample inputs and a tiny math classifier, built here (no downloads)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "samples"))
+
+from make_samples import write_samples  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("samples")
+    write_samples(root, seed=0)
+    (root / "blocklist.txt").write_text((ROOT / "samples" / "blocklist.txt").read_text())
+    return root
+
+
+@pytest.fixture(scope="session")
+def classifier_model(samples, tmp_path_factory) -> Path:
+    from factory.train_classifier import TrainParams, load_jsonl, train
+
+    path = tmp_path_factory.mktemp("models") / "math.bin"
+    docs = load_jsonl(samples / "seed" / "labelled.jsonl")
+    train(docs, path, TrainParams(dim=64, epoch=25, bucket=50000, seed=0), note="test model")
+    return path
+
+
+@pytest.fixture
+def make_recipe(samples, classifier_model, tmp_path):
+    """Write a math_web recipe over the samples; keyword overrides replace whole top-level blocks."""
+
+    def make(name: str = "recipe.yaml", output: Path | None = None, **blocks) -> Path:
+        recipe = {
+            "recipe": "math_web",
+            "name": "test-math",
+            "seed": 0,
+            "input": {"path": str(samples / "web"), "format": "warc"},
+            "executor": {"type": "local", "tasks": 2, "workers": 1},
+            "stages": {
+                "url": {"blocklist_file": str(samples / "blocklist.txt")},
+                "classifier": {"model": str(classifier_model), "threshold": 0.4},
+                "decontamination": {"benchmarks": [{"path": str(samples / "benchmarks" / "gsm8k_sample.jsonl")}]},
+            },
+            "output": {"path": str(output or tmp_path / "out")},
+        }
+        recipe.update(blocks)
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(recipe, sort_keys=False))
+        return path
+
+    return make
+
+
+def run_factory(*args, cwd: Path | None = None, env: dict | None = None, check: bool = True):
+    """The console script, as a user runs it."""
+    factory = Path(sys.executable).parent / "factory"
+    result = subprocess.run([str(factory), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env,
+                            timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"factory {' '.join(map(str, args))} exited {result.returncode}:\n{result.stderr[-4000:]}")
+    return result

@@ -1,0 +1,28 @@
+import json
+
+from factory.funnel import compute_funnel
+
+
+def _stats(folder, rank, steps):
+    (folder / "stats").mkdir(parents=True, exist_ok=True)
+    (folder / "stats" / f"{rank:05d}.json").write_text(json.dumps([
+        {"name": f"🔻 - FILTER: {name}", "time_stats": 0, "stats": {k: {"total": v} for k, v in counters.items()}}
+        for name, counters in steps
+    ]))
+
+
+def test_funnel_sums_ranks_and_stages_and_names_unexplained_drops(tmp_path):
+    _stats(tmp_path / "a", 0, [("read", {"total": 10, "forwarded": 9, "dropped": 1, "dropped_bad": 1})])
+    _stats(tmp_path / "a", 1, [("read", {"total": 5, "forwarded": 5})])
+    _stats(tmp_path / "b", 0, [("dedup", {"total": 14, "forwarded": 11, "dropped": 3})])
+    funnel = compute_funnel([tmp_path / "a", tmp_path / "b"], ["read", "url", "dedup"], {"dedup": "near_duplicate"})
+    assert [s["stage"] for s in funnel["stages"]] == ["read", "dedup"]
+    assert funnel["read"] == 15 and funnel["kept"] == 11
+    assert funnel["dropped"] == {"read/bad": 1, "dedup/near_duplicate": 3}
+    assert funnel["adds_up"]
+
+
+def test_funnel_detects_lost_documents(tmp_path):
+    _stats(tmp_path / "a", 0, [("read", {"total": 10, "forwarded": 9, "dropped": 1, "dropped_bad": 1}),
+                               ("url", {"total": 8, "forwarded": 8})])
+    assert not compute_funnel([tmp_path / "a"], ["read", "url"], {})["adds_up"]
