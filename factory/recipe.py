@@ -116,8 +116,12 @@ class Recipe(StrictModel, Generic[StagesT]):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
     def hash(self) -> str:
-        """What the data depends on: everything but where it is written and where it is published."""
-        content = self.model_dump(mode="json", exclude={"output", "publish"})
+        """What the data depends on: not where it is written or published, nor which executor ran it.
+
+        `executor.tasks` stays: it sets the shard layout of the output files.
+        """
+        content = self.model_dump(mode="json", exclude={"output", "publish", "executor"})
+        content["tasks"] = self.executor.tasks
         return hashlib.sha256(yaml.safe_dump(content, sort_keys=True).encode()).hexdigest()
 
 

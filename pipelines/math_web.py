@@ -174,7 +174,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     s, tasks = recipe.stages, recipe.executor.tasks
 
     def quarantine(stage: str) -> QuarantineWriter:
-        return QuarantineWriter(str(layout.removed(stage)), default_reason=stage)
+        return QuarantineWriter(str(layout.removed(stage)), default_reason=DEFAULT_REASONS.get(stage, stage))
 
     pages = [
         make_reader(recipe.input),

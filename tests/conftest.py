@@ -33,9 +33,8 @@ def classifier_model(samples, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def make_recipe(samples, classifier_model, tmp_path):
-    """Write a math_web recipe over the samples; keyword overrides replace whole top-level blocks."""
+def recipe_writer(samples: Path, classifier_model: Path, tmp_path: Path):
+    """A function writing math_web recipes over the samples; keyword overrides replace whole top-level blocks."""
 
     def make(name: str = "recipe.yaml", output: Path | None = None, **blocks) -> Path:
         recipe = {
@@ -59,11 +58,19 @@ def make_recipe(samples, classifier_model, tmp_path):
     return make
 
 
+@pytest.fixture
+def make_recipe(samples, classifier_model, tmp_path):
+    return recipe_writer(samples, classifier_model, tmp_path)
+
+
 def run_factory(*args, cwd: Path | None = None, env: dict | None = None, check: bool = True):
     """The console script, as a user runs it."""
     factory = Path(sys.executable).parent / "factory"
-    result = subprocess.run([str(factory), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env,
-                            timeout=600)
+    result = subprocess.run(
+        [str(factory), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=600
+    )
     if check and result.returncode != 0:
-        raise AssertionError(f"factory {' '.join(map(str, args))} exited {result.returncode}:\n{result.stderr[-4000:]}")
+        raise AssertionError(
+            f"factory {' '.join(map(str, args))} exited {result.returncode}:\n{result.stderr[-4000:]}"
+        )
     return result

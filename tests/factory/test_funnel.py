@@ -5,10 +5,18 @@ from factory.funnel import compute_funnel
 
 def _stats(folder, rank, steps):
     (folder / "stats").mkdir(parents=True, exist_ok=True)
-    (folder / "stats" / f"{rank:05d}.json").write_text(json.dumps([
-        {"name": f"🔻 - FILTER: {name}", "time_stats": 0, "stats": {k: {"total": v} for k, v in counters.items()}}
-        for name, counters in steps
-    ]))
+    (folder / "stats" / f"{rank:05d}.json").write_text(
+        json.dumps(
+            [
+                {
+                    "name": f"🔻 - FILTER: {name}",
+                    "time_stats": 0,
+                    "stats": {k: {"total": v} for k, v in counters.items()},
+                }
+                for name, counters in steps
+            ]
+        )
+    )
 
 
 def test_funnel_sums_ranks_and_stages_and_names_unexplained_drops(tmp_path):
@@ -23,6 +31,12 @@ def test_funnel_sums_ranks_and_stages_and_names_unexplained_drops(tmp_path):
 
 
 def test_funnel_detects_lost_documents(tmp_path):
-    _stats(tmp_path / "a", 0, [("read", {"total": 10, "forwarded": 9, "dropped": 1, "dropped_bad": 1}),
-                               ("url", {"total": 8, "forwarded": 8})])
+    _stats(
+        tmp_path / "a",
+        0,
+        [
+            ("read", {"total": 10, "forwarded": 9, "dropped": 1, "dropped_bad": 1}),
+            ("url", {"total": 8, "forwarded": 8}),
+        ],
+    )
     assert not compute_funnel([tmp_path / "a"], ["read", "url"], {})["adds_up"]

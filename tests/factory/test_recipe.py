@@ -45,7 +45,9 @@ def test_unknown_recipe_lists_known(make_recipe):
 
 
 def test_overrides_are_typed(make_recipe):
-    recipe = load_recipe(make_recipe(), ["stages.language.threshold=0.8", "executor.tasks=3", "stages.dedup.enabled=false"])
+    recipe = load_recipe(
+        make_recipe(), ["stages.language.threshold=0.8", "executor.tasks=3", "stages.dedup.enabled=false"]
+    )
     assert recipe.stages.language.threshold == 0.8
     assert recipe.executor.tasks == 3
     assert recipe.stages.dedup.enabled is False
@@ -66,3 +68,10 @@ def test_hash_ignores_output_location_only(make_recipe, tmp_path):
     assert a.hash() == b.hash()
     assert a.hash() != c.hash()
     assert yaml.safe_load(a.resolved_yaml())["stages"]["language"]["threshold"] == 0.65
+
+
+def test_hash_ignores_executor_kind_but_not_shard_count(make_recipe):
+    local = load_recipe(make_recipe())
+    ray = load_recipe(make_recipe(), ["executor.type=ray", "executor.workers=4"])
+    more_shards = load_recipe(make_recipe(), ["executor.tasks=3"])
+    assert local.hash() == ray.hash() != more_shards.hash()

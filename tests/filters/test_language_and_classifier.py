@@ -30,8 +30,9 @@ def test_megamath_preprocessing():
 
 def test_classifier_scores_math_above_prose(classifier_model):
     f = MathClassifierFilter(str(classifier_model), threshold=0.4)
-    math = Document(text="We prove the theorem by induction: the discriminant of x^2 - 5x + 6 = 0 gives two roots.",
-                    id="m")
+    math = Document(
+        text="We prove the theorem by induction: the discriminant of x^2 - 5x + 6 = 0 gives two roots.", id="m"
+    )
     prose = Document(text="Slice the onions thinly and fry them until golden, then serve the stew warm.", id="p")
     results = f.filter_batch([math, prose])
     assert math.metadata["math_score"] > prose.metadata["math_score"]
@@ -45,4 +46,7 @@ def test_filters_pickle_without_their_models(classifier_model):
     f.filter(Document(text="x", id="x"))
     clone = pickle.loads(pickle.dumps(f))
     assert clone._model is None
-    assert clone.filter(Document(text="the roots of the quadratic equation", id="y")) in (True, (False, "below_math_threshold"))
+    assert clone.filter(Document(text="the roots of the quadratic equation", id="y")) in (
+        True,
+        (False, "below_math_threshold"),
+    )

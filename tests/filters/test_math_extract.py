@@ -13,32 +13,38 @@ def _page(body: str) -> str:
 
 
 def test_mathml_tex_annotation_and_alttext():
-    text = extract_math_text(_page(
-        '<p>Inline <math><semantics><mi>x</mi><annotation encoding="application/x-tex">\\frac{a}{b}</annotation>'
-        '</semantics></math> and <math alttext="\\sqrt{2}"><mi>y</mi></math> here.</p>'
-        '<math display="block"><semantics><mi>z</mi><annotation encoding="application/x-tex">E=mc^2</annotation>'
-        "</semantics></math>"
-    ))
+    text = extract_math_text(
+        _page(
+            '<p>Inline <math><semantics><mi>x</mi><annotation encoding="application/x-tex">\\frac{a}{b}</annotation>'
+            '</semantics></math> and <math alttext="\\sqrt{2}"><mi>y</mi></math> here.</p>'
+            '<math display="block"><semantics><mi>z</mi><annotation encoding="application/x-tex">E=mc^2</annotation>'
+            "</semantics></math>"
+        )
+    )
     assert "$\\frac{a}{b}$" in text
     assert "$\\sqrt{2}$" in text
     assert "$$E=mc^2$$" in text
 
 
 def test_katex_keeps_tex_and_drops_rendered_copy():
-    text = extract_math_text(_page(
-        '<p>Identity <span class="katex"><span class="katex-mathml"><math><semantics><mi>q</mi>'
-        '<annotation encoding="application/x-tex">a^2+b^2</annotation></semantics></math></span>'
-        '<span class="katex-html">RENDERED</span></span> holds.</p>'
-    ))
+    text = extract_math_text(
+        _page(
+            '<p>Identity <span class="katex"><span class="katex-mathml"><math><semantics><mi>q</mi>'
+            '<annotation encoding="application/x-tex">a^2+b^2</annotation></semantics></math></span>'
+            '<span class="katex-html">RENDERED</span></span> holds.</p>'
+        )
+    )
     assert "$a^2+b^2$" in text
     assert "RENDERED" not in text
 
 
 def test_mathjax_scripts_and_previews():
-    text = extract_math_text(_page(
-        '<p>Sum <span class="MathJax_Preview">PREVIEW</span><script type="math/tex">\\sum_i x_i</script> and</p>'
-        '<script type="math/tex; mode=display">\\int_0^1 f</script>'
-    ))
+    text = extract_math_text(
+        _page(
+            '<p>Sum <span class="MathJax_Preview">PREVIEW</span><script type="math/tex">\\sum_i x_i</script> and</p>'
+            '<script type="math/tex; mode=display">\\int_0^1 f</script>'
+        )
+    )
     assert "$\\sum_i x_i$" in text
     assert "$$\\int_0^1 f$$" in text
     assert "PREVIEW" not in text
