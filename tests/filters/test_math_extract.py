@@ -9,7 +9,8 @@ FILLER = " ".join(["The lecture continues with a careful discussion of the metho
 
 
 def _page(body: str) -> str:
-    return f"<html><head><title>t</title></head><body><article><p>{FILLER}</p>{body}<p>{FILLER}</p></article></body></html>"
+    article = f"<article><p>{FILLER}</p>{body}<p>{FILLER}</p></article>"
+    return f"<html><head><title>t</title></head><body>{article}</body></html>"
 
 
 def test_mathml_tex_annotation_and_alttext():
