@@ -117,6 +117,13 @@ def train(docs: list[tuple[str, bool]], output: Path, params: TrainParams, note:
             seed=params.seed,
             verbose=0,
         )
+    except RuntimeError as e:
+        if "NaN" not in str(e):
+            raise
+        raise ValueError(
+            f"fastText diverged (NaN) on {len(train_docs)} training documents: lower --lr, change --seed, "
+            "or add seed documents (tiny seed sets are prone to this)"
+        ) from None
     finally:
         Path(train_file).unlink()
     model.save_model(str(output))
