@@ -40,14 +40,14 @@ def test_defaults_are_deepseekmath():
     assert (p.dim, p.lr, p.word_ngrams, p.min_count, p.epoch) == (256, 0.1, 3, 3, 3)
 
 
-def test_folders_input_and_bad_labels(tmp_path):
+def test_folders_input_and_bad_labels(samples, tmp_path):
     math, other = tmp_path / "math", tmp_path / "other"
     math.mkdir()
     other.mkdir()
-    for i in range(6):
-        (math / f"{i}.txt").write_text(f"the derivative of x^{i} is {i} x^{i - 1} by the power rule")
-        (other / f"{i}.txt").write_text(f"we cooked {i} onions and a stew for dinner with friends")
-    args = (
+    rows = [json.loads(line) for line in (samples / "seed" / "labelled.jsonl").read_text().splitlines()[:120]]
+    for i, row in enumerate(rows):
+        (math if row["label"] == "math" else other).joinpath(f"{i}.txt").write_text(row["text"])
+    result = run_factory(
         "train-classifier",
         "--math-dir",
         math,
@@ -56,18 +56,29 @@ def test_folders_input_and_bad_labels(tmp_path):
         "--output",
         tmp_path / "f.bin",
         "--dim",
-        "8",
+        "32",
+        "--epoch",
+        "25",
         "--bucket",
-        "1000",
-        "--min-count",
-        "1",
+        "10000",
     )
-    # fastText diverges on this tiny set with seed 0: a clear error, not a traceback
-    result = run_factory(*args, "--seed", "0", check=False)
-    assert result.returncode == 2 and "diverged (NaN)" in result.stderr and "--seed" in result.stderr
-    result = run_factory(*args, "--seed", "0", "--lr", "0.05")
     assert (tmp_path / "f.bin").exists() and "held-out" in result.stdout
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "a", "label": "math"}\n{"text": "b", "label": "maybe"}\n')
     result = run_factory("train-classifier", "--input", bad, "--output", tmp_path / "x.bin", check=False)
     assert result.returncode == 2 and "line 2" in result.stderr and "'maybe'" in result.stderr
+
+
+def test_divergence_is_a_fixable_error(monkeypatch, tmp_path):
+    import fasttext
+    import pytest
+
+    from factory.train_classifier import TrainParams, train
+
+    def diverge(**kwargs):
+        raise RuntimeError("Encountered NaN.")
+
+    monkeypatch.setattr(fasttext, "train_supervised", diverge)
+    docs = [("x^2 + 1", True), ("the roots", True), ("a stew", False), ("the river", False)]
+    with pytest.raises(ValueError, match="lower --lr, change --seed"):
+        train(docs, tmp_path / "m.bin", TrainParams(held_out=0.0))
