@@ -9,6 +9,7 @@ import lxml.html
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.extractors.base import ExtractorSandbox
+from datatrove.utils.batching import batched
 from datatrove.utils.typeshelper import StatHints
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -93,63 +94,82 @@ def extract_math_text(html: str, favor_precision: bool = False, include_tables: 
 class MathHtmlExtractor(PipelineStep):
     """Extracts the main text of each page with math kept as LaTeX.
 
-    Extraction runs in datatrove's `ExtractorSandbox` (a child process with a per-page timeout), so a
-    page that hangs or kills the extractor is quarantined with its reason and the run goes on.
+    Extraction runs in datatrove's `ExtractorSandbox` (a child process with a timeout), so a page that
+    hangs or kills the extractor is quarantined with its reason and the run goes on. Pages cross to the
+    child in small batches to amortise the round trip; a batch that times out or dies is redone page by
+    page, so the timeout and the quarantine reason stay per page.
     """
 
     name = "extract"
     type = "🛢 - EXTRAC"
 
     def __init__(
-        self, timeout: float = 10.0, favor_precision: bool = False, include_tables: bool = True, exclusion_writer=None
+        self,
+        timeout: float = 10.0,
+        favor_precision: bool = False,
+        include_tables: bool = True,
+        exclusion_writer=None,
+        batch_size: int = 16,
     ):
         super().__init__()
         self.timeout = timeout
         self.favor_precision = favor_precision
         self.include_tables = include_tables
         self.exclusion_writer = exclusion_writer
+        self.batch_size = batch_size
 
     def extract(self, html: str) -> str:
         return extract_math_text(html, self.favor_precision, self.include_tables)
 
-    def _extract_or_error(self, html: str):
-        # runs in the sandbox child: hand exceptions back (the sandbox re-raises them) instead of dying on them
-        try:
-            return self.extract(html)
-        except Exception as e:
-            return e
+    def _extract_batch(self, pages: list[str]) -> list:
+        # runs in the sandbox child: exceptions are handed back per page instead of killing the child
+        results = []
+        for html in pages:
+            try:
+                results.append(self.extract(html))
+            except Exception as e:
+                results.append(e)
+        return results
 
-    def _drop(self, writer, doc, rank, reason: str, detail: str | None = None):
-        self.stat_update(StatHints.dropped, f"dropped_{reason}")
-        if writer:
-            doc.metadata["filter_reason"] = reason
-            if detail:
-                doc.metadata["filter_detail"] = detail[:500]
-            writer.write(doc, rank)
+    def _outcomes(self, sandbox: ExtractorSandbox, pages: list[str]) -> list[tuple[str, str | None, str | None]]:
+        """(text, drop reason, detail) per page."""
+        try:
+            results = sandbox.process_document(list(pages), self._extract_batch)
+        except (TimeoutError, EOFError) as e:
+            if len(pages) > 1:
+                return [outcome for page in pages for outcome in self._outcomes(sandbox, [page])]
+            if isinstance(e, TimeoutError):
+                return [("", "extract_timeout", f"no result within {self.timeout}s")]
+            return [("", "extract_crash", "the extractor process died on this page")]
+        outcomes = []
+        for result in results:
+            if isinstance(result, Exception):
+                outcomes.append(("", "extract_error", f"{type(result).__name__}: {result}"))
+            elif not result.strip():
+                outcomes.append(("", "extract_empty", None))
+            else:
+                outcomes.append((result, None, None))
+        return outcomes
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         with (
             self.exclusion_writer or contextlib.nullcontext() as writer,
-            ExtractorSandbox(timeout=self.timeout, warmup_text="") as sandbox,
+            ExtractorSandbox(timeout=self.timeout, warmup_text=[]) as sandbox,
         ):
-            for doc in data:
-                self.stat_update(StatHints.total)
-                reason, detail, text = None, None, ""
-                with self.track_time():
-                    try:
-                        text = sandbox.process_document(doc.text, self._extract_or_error)
-                    except TimeoutError:
-                        reason, detail = "extract_timeout", f"no result within {self.timeout}s"
-                    except EOFError:
-                        reason, detail = "extract_crash", "the extractor process died on this page"
-                    except Exception as e:
-                        reason, detail = "extract_error", f"{type(e).__name__}: {e}"
-                    if reason is None and not text.strip():
-                        reason = "extract_empty"
-                if reason:
-                    self._drop(writer, doc, rank, reason, detail)
-                    continue
-                doc.text = text
-                self.stat_update(StatHints.forwarded)
-                self.update_doc_stats(doc)
-                yield doc
+            for batch in batched(data, self.batch_size):
+                with self.track_time("batch"):
+                    outcomes = self._outcomes(sandbox, [doc.text for doc in batch])
+                for doc, (text, reason, detail) in zip(batch, outcomes, strict=True):
+                    self.stat_update(StatHints.total)
+                    if reason:
+                        self.stat_update(StatHints.dropped, f"dropped_{reason}")
+                        if writer:
+                            doc.metadata["filter_reason"] = reason
+                            if detail:
+                                doc.metadata["filter_detail"] = detail[:500]
+                            writer.write(doc, rank)
+                        continue
+                    doc.text = text
+                    self.stat_update(StatHints.forwarded)
+                    self.update_doc_stats(doc)
+                    yield doc
