@@ -10,26 +10,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from datatrove.pipeline.dedup.minhash import (
-    MinhashConfig,
-    MinhashDedupBuckets,
-    MinhashDedupCluster,
-    MinhashDedupSignature,
-)
-from datatrove.pipeline.writers.jsonl import JsonlWriter
+from datatrove.pipeline.dedup.minhash import MinhashConfig
 from datatrove.pipeline.writers.parquet import ParquetWriter
 from pydantic import Field
 
+from factory.dedup import minhash_stages
 from factory.layout import OutputLayout
 from factory.quarantine import QuarantineWriter
-from factory.readers import RankShardReader, make_reader
+from factory.readers import make_reader
 from factory.recipe import Recipe, StrictModel
 from factory.stage import Stage
 from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
 from filters.language import FastTextLanguageFilter, default_lid_model_path
 from filters.math_classifier import MathClassifierFilter
 from filters.math_extract import MathHtmlExtractor
-from filters.near_dedup import NearDuplicateFilter
 from filters.read_errors import ReadErrorFilter
 from filters.url_blocklist import UrlBlocklistFilter
 
@@ -214,32 +208,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         hashes_per_bucket=s.dedup.hashes_per_bucket,
         seed=recipe.seed,
     )
-    kept, signatures = layout.scratch("filtered"), layout.scratch("minhash/signatures")
-    buckets, remove_ids = layout.scratch("minhash/buckets"), layout.scratch("minhash/remove_ids")
-    return [
-        Stage(
-            "filter",
-            pages
-            + [
-                JsonlWriter(str(kept), output_filename="${rank}.jsonl.gz"),
-                MinhashDedupSignature(output_folder=str(signatures), config=minhash),
-            ],
-            tasks,
-        ),
-        Stage(
-            "dedup-buckets", [MinhashDedupBuckets(str(signatures), str(buckets), config=minhash)], s.dedup.num_buckets
-        ),
-        Stage("dedup-cluster", [MinhashDedupCluster(str(buckets), str(remove_ids), config=minhash)], 1),
-        Stage(
-            "write",
-            [
-                RankShardReader(str(kept)),
-                NearDuplicateFilter(str(remove_ids), exclusion_writer=quarantine("dedup")),
-            ]
-            + finish,
-            tasks,
-        ),
-    ]
+    return minhash_stages(pages, finish, layout, tasks, minhash, quarantine)
 
 
 CARD = {

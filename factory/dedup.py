@@ -1,0 +1,52 @@
+"""MinHash near-dedup as datatrove's four passes, wrapped around a recipe's own steps."""
+
+from __future__ import annotations
+
+from datatrove.pipeline.dedup.minhash import (
+    MinhashConfig,
+    MinhashDedupBuckets,
+    MinhashDedupCluster,
+    MinhashDedupSignature,
+)
+from datatrove.pipeline.writers.jsonl import JsonlWriter
+
+from factory.layout import OutputLayout
+from factory.readers import RankShardReader
+from factory.stage import Stage
+from filters.near_dedup import NearDuplicateFilter
+
+
+def minhash_stages(
+    before: list, after: list, layout: OutputLayout, tasks: int, config: MinhashConfig, quarantine
+) -> list[Stage]:
+    """`before` -> signatures | buckets | clusters | reload -> drop duplicates -> `after`.
+
+    The documents that reach the signature pass are kept on disk per rank and reread by the same rank,
+    since the removal ids are per-rank document indices.
+    """
+    kept, signatures = layout.scratch("dedup_input"), layout.scratch("minhash/signatures")
+    buckets, remove_ids = layout.scratch("minhash/buckets"), layout.scratch("minhash/remove_ids")
+    return [
+        Stage(
+            "filter",
+            [
+                *before,
+                JsonlWriter(str(kept), output_filename="${rank}.jsonl.gz"),
+                MinhashDedupSignature(output_folder=str(signatures), config=config),
+            ],
+            tasks,
+        ),
+        Stage(
+            "dedup-buckets", [MinhashDedupBuckets(str(signatures), str(buckets), config=config)], config.num_buckets
+        ),
+        Stage("dedup-cluster", [MinhashDedupCluster(str(buckets), str(remove_ids), config=config)], 1),
+        Stage(
+            "write",
+            [
+                RankShardReader(str(kept)),
+                NearDuplicateFilter(str(remove_ids), exclusion_writer=quarantine("dedup")),
+                *after,
+            ],
+            tasks,
+        ),
+    ]
