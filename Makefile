@@ -26,6 +26,7 @@ samples: $(STAMP)
 
 demo: samples
 	$(FACTORY) build pipelines/math_web.yaml
+	$(FACTORY) build pipelines/textbook_qa.yaml
 
 test: $(STAMP)
 	$(PY) -m pytest -q -ra
@@ -34,4 +35,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf out models samples/web samples/benchmarks samples/seed
+	rm -rf out models samples/web samples/benchmarks samples/seed samples/textbooks

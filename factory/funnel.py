@@ -24,6 +24,11 @@ def step_counters(logs_dirs: list[Path]) -> dict[str, dict[str, float]]:
 
 
 def compute_funnel(logs_dirs: list[Path], steps: list[str], default_reasons: dict[str, str]) -> dict:
+    """Per step read/kept/dropped-by-reason, and the whole funnel's balance.
+
+    A step that turns one input into many (a book into QA pairs) records `produced`; the funnel's
+    `read` then counts what it produced, and `inputs` what the first step read.
+    """
     counters = step_counters(logs_dirs)
     stages = []
     for name in steps:
@@ -35,25 +40,33 @@ def compute_funnel(logs_dirs: list[Path], steps: list[str], default_reasons: dic
         if unexplained:
             reason = default_reasons.get(name, "unspecified")
             reasons[reason] = reasons.get(reason, 0) + unexplained
-        stages.append(
-            {
-                "stage": name,
-                "read": int(c.get("total", 0)),
-                "kept": int(c.get("forwarded", 0)),
-                "dropped": dict(sorted(reasons.items())),
-            }
-        )
-    read = stages[0]["read"] if stages else 0
-    kept = stages[-1]["kept"] if stages else 0
-    dropped = {f"{s['stage']}/{r}": n for s in stages for r, n in s["dropped"].items()}
-    chained = all(a["kept"] == b["read"] for a, b in zip(stages, stages[1:], strict=False))
+        entry = {
+            "stage": name,
+            "read": int(c.get("total", 0)),
+            "kept": int(c.get("forwarded", 0)),
+            "dropped": dict(sorted(reasons.items())),
+        }
+        if "produced" in c:
+            entry["produced"] = int(c["produced"])
+        stages.append(entry)
+
+    def out(stage: dict) -> int:
+        return stage.get("produced", stage["kept"])
+
+    last_expand = max((i for i, s in enumerate(stages) if "produced" in s), default=None)
+    segment = stages if last_expand is None else stages[last_expand + 1 :]
+    read = (stages[0]["read"] if stages else 0) if last_expand is None else out(stages[last_expand])
+    kept = out(stages[-1]) if stages else 0
+    chained = all(out(a) == b["read"] for a, b in zip(stages, stages[1:], strict=False))
     balanced = all(s["read"] == s["kept"] + sum(s["dropped"].values()) for s in stages)
+    segment_dropped = sum(n for s in segment for n in s["dropped"].values())
     return {
+        "inputs": stages[0]["read"] if stages else 0,
         "read": read,
         "kept": kept,
-        "dropped": dropped,
+        "dropped": {f"{s['stage']}/{r}": n for s in stages for r, n in s["dropped"].items()},
         "stages": stages,
-        "adds_up": chained and balanced and read == kept + sum(dropped.values()),
+        "adds_up": chained and balanced and read == kept + segment_dropped,
     }
 
 

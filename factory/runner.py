@@ -176,7 +176,8 @@ def finalize(layout: OutputLayout, log=print) -> OutputLayout:
     log(f"funnel: read {funnel['read']}, kept {funnel['kept']}, dropped {sum(funnel['dropped'].values())}")
     for stage in funnel["stages"]:
         dropped = ", ".join(f"{r} {n}" for r, n in stage["dropped"].items()) or "-"
-        log(f"  {stage['stage']:<16} read {stage['read']:>7}  kept {stage['kept']:>7}  dropped: {dropped}")
+        produced = f"  -> {stage['produced']} items" if "produced" in stage else ""
+        log(f"  {stage['stage']:<16} read {stage['read']:>7}  kept {stage['kept']:>7}  dropped: {dropped}{produced}")
     log(
         f"card: {layout.card}\ndata: {layout.root / 'data'}\nmanifest: {layout.manifest}\n"
         f"quarantine: {layout.root / 'removed'}"

@@ -4,6 +4,7 @@ import importlib
 
 _RECIPES = {
     "math_web": "pipelines.math_web",
+    "textbook_qa": "pipelines.textbook_qa",
 }
 
 

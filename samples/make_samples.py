@@ -258,4 +258,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     write_samples(Path(args.out), args.seed)
+    from make_textbooks import write_textbooks
+
+    write_textbooks(Path(args.out) / "textbooks")
     print(f"wrote samples under {args.out}")

@@ -69,6 +69,12 @@ BOOKS = {
                         None,
                     ),
                     ("What is the weight of a 70 kg astronaut on the Moon, where g = 1.6 m/s^2?", "112 N"),
+                    # a near-duplicate of Exercise 1.1 (question dedup) and a too-short question
+                    (
+                        "A cyclist travels 150 m in 30 s at a constant speed. What is the speed of this cyclist?",
+                        "5 m/s",
+                    ),
+                    ("Define inertia.", "The tendency of a body to keep its state of motion."),
                 ],
                 "answers": "book",
             },

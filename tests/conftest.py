@@ -24,6 +24,15 @@ def samples(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def samples_textbooks(tmp_path_factory) -> Path:
+    from make_textbooks import write_textbooks
+
+    root = tmp_path_factory.mktemp("textbooks")
+    write_textbooks(root)
+    return root
+
+
+@pytest.fixture(scope="session")
 def classifier_model(samples, tmp_path_factory) -> Path:
     from factory.train_classifier import TrainParams, load_jsonl, train
 

@@ -40,3 +40,20 @@ def test_funnel_detects_lost_documents(tmp_path):
         ],
     )
     assert not compute_funnel([tmp_path / "a"], ["read", "url"], {})["adds_up"]
+
+
+def test_funnel_across_a_unit_change(tmp_path):
+    # 3 books: one unreadable, one without QA, one giving 5 pairs of which 2 are dropped later
+    _stats(
+        tmp_path / "a",
+        0,
+        [
+            ("read", {"total": 3, "forwarded": 2, "dropped": 1, "dropped_corrupt_pdf": 1}),
+            ("extract", {"total": 2, "forwarded": 1, "dropped": 1, "dropped_no_qa": 1, "produced": 5}),
+            ("filter", {"total": 5, "forwarded": 3, "dropped": 2, "dropped_missing_answer": 2}),
+        ],
+    )
+    funnel = compute_funnel([tmp_path / "a"], ["read", "extract", "filter"], {})
+    assert (funnel["inputs"], funnel["read"], funnel["kept"]) == (3, 5, 3)
+    assert funnel["stages"][1]["produced"] == 5
+    assert funnel["adds_up"]

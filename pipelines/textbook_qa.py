@@ -1,0 +1,238 @@
+"""textbook_qa — MegaScience TextbookReasoning (arXiv 2507.16812).
+
+Textbook PDFs -> clean text with page numbers (pymupdf) -> QA extraction (high or low standard) ->
+questions under 5 words dropped -> MinHash question dedup (word 3-grams, ~0.6) -> filter (outside
+references, missing answers) -> benchmark decontamination -> reference answers ->
+`question, answer, subject, reference_answer` (config `default`) + provenance (config `provenance`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from datatrove.pipeline.dedup.minhash import MinhashConfig
+from datatrove.pipeline.writers.parquet import ParquetWriter
+from pydantic import Field
+
+from factory.dedup import minhash_stages
+from factory.layout import OutputLayout
+from factory.pdf_reader import PdfBookReader
+from factory.quarantine import QuarantineWriter
+from factory.recipe import Recipe, StrictModel
+from factory.stage import Stage
+from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
+from filters.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
+from filters.qa_rules import RulesQAExtractor
+from filters.read_errors import ReadErrorFilter
+from filters.reference_answer import ReferenceAnswerStep
+
+
+class PdfStage(StrictModel):
+    subject: str | None = None  # subject of every book, unless `subjects` names it
+    subjects: dict[str, str] = Field(default_factory=dict)  # file glob -> subject
+    subjects_file: str | None = None  # YAML file with the same map
+    chunk_tokens: int = Field(4096, ge=256)
+
+
+class ExtractStage(StrictModel):
+    standard: Literal["high", "low"] = "low"
+    backend: Literal["rules"] = "rules"
+
+
+class DedupStage(StrictModel):
+    enabled: bool = True
+    min_words: int = Field(5, ge=1)
+    n_grams: int = Field(3, ge=1)
+    num_buckets: int = Field(12, ge=1)  # 12 x 5: Jaccard threshold ~(1/12)^(1/5) = 0.61
+    hashes_per_bucket: int = Field(5, ge=1)
+
+
+class BenchmarkFile(StrictModel):
+    path: str
+    field: str = "question"
+    name: str | None = None
+
+
+class DecontaminationStage(StrictModel):
+    benchmarks: list[BenchmarkFile] = Field(default_factory=list)
+    n_grams: int = Field(13, ge=1)
+
+
+class Stages(StrictModel):
+    pdf: PdfStage = Field(default_factory=PdfStage)
+    extract: ExtractStage = Field(default_factory=ExtractStage)
+    dedup: DedupStage = Field(default_factory=DedupStage)
+    decontamination: DecontaminationStage = Field(default_factory=DecontaminationStage)
+
+
+FUNNEL = ["read", "extract", "standard", "short", "dedup", "filter", "decontamination", "reference"]
+DEFAULT_REASONS = {"dedup": "near_duplicate_question"}
+CONFIGS = ["default", "provenance"]
+TEXT_COLUMN = "question"
+
+
+def qa_row(_writer, doc) -> dict:
+    """The released MegaScience schema, exactly."""
+    meta = doc.metadata
+    return {
+        "question": doc.text,
+        "answer": meta["answer"],
+        "subject": meta.get("subject"),
+        "reference_answer": meta["reference_answer"],
+    }
+
+
+def provenance_row(_writer, doc) -> dict:
+    meta = doc.metadata
+    return {
+        "id": doc.id,
+        "question": doc.text,
+        "source": meta.get("source"),
+        "pages": meta.get("pages"),
+        "chunk_id": meta.get("chunk_id"),
+        "label": meta.get("label"),
+        "standard": meta.get("standard"),
+    }
+
+
+def subjects(stages: Stages) -> dict[str, str]:
+    mapping = {}
+    if stages.pdf.subjects_file:
+        mapping.update(yaml.safe_load(Path(stages.pdf.subjects_file).read_text()) or {})
+    mapping.update(stages.pdf.subjects)
+    return mapping
+
+
+def _benchmarks(stages: Stages) -> list[dict]:
+    return [
+        {"name": b.name or Path(b.path).name.split(".")[0], "path": str(Path(b.path).absolute()), "field": b.field}
+        for b in stages.decontamination.benchmarks
+    ]
+
+
+def model_files(recipe: Recipe) -> dict:
+    return {}
+
+
+def preflight(recipe: Recipe) -> list[tuple[str, str]]:
+    s, problems = recipe.stages, []
+    if recipe.input.format != "pdf":
+        problems.append(("input.format", "textbook_qa reads textbooks: use format: pdf"))
+    if s.pdf.subjects_file:
+        if not Path(s.pdf.subjects_file).is_file():
+            problems.append(("stages.pdf.subjects_file", f"no such file: {s.pdf.subjects_file}"))
+        else:
+            try:
+                data = yaml.safe_load(Path(s.pdf.subjects_file).read_text())
+                if data is not None and not isinstance(data, dict):
+                    problems.append(("stages.pdf.subjects_file", "expected a mapping: file glob -> subject"))
+            except yaml.YAMLError as e:
+                problems.append(("stages.pdf.subjects_file", f"invalid YAML: {str(e).splitlines()[0]}"))
+    for i, bench in enumerate(s.decontamination.benchmarks):
+        field = f"stages.decontamination.benchmarks.{i}"
+        if not Path(bench.path).is_file():
+            problems.append((f"{field}.path", f"no such file: {bench.path}"))
+            continue
+        try:
+            load_benchmark_texts(bench.path, bench.field)
+        except (ValueError, OSError) as e:
+            problems.append((f"{field}.field", str(e)))
+    return problems
+
+
+def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
+    s, tasks = recipe.stages, recipe.executor.tasks
+
+    def quarantine(stage: str) -> QuarantineWriter:
+        return QuarantineWriter(str(layout.removed(stage)), default_reason=DEFAULT_REASONS.get(stage, stage))
+
+    pairs = [
+        PdfBookReader(
+            recipe.input.path,
+            glob_pattern=recipe.input.glob_pattern,
+            subjects=subjects(s),
+            default_subject=s.pdf.subject,
+        ),
+        ReadErrorFilter(exclusion_writer=quarantine("read")),
+        RulesQAExtractor(exclusion_writer=quarantine("extract")),
+        StandardFilter(s.extract.standard, exclusion_writer=quarantine("standard")),
+        ShortQuestionFilter(s.dedup.min_words, exclusion_writer=quarantine("short")),
+    ]
+    finish = [
+        QARulesFilter(exclusion_writer=quarantine("filter")),
+        NGramDecontaminationFilter(
+            _benchmarks(s), n=s.decontamination.n_grams, exclusion_writer=quarantine("decontamination")
+        ),
+        ReferenceAnswerStep(exclusion_writer=quarantine("reference")),
+        ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=qa_row),
+        ParquetWriter(str(layout.data("provenance")), output_filename="train-${rank}.parquet", adapter=provenance_row),
+    ]
+    if not s.dedup.enabled:
+        return [Stage("filter", pairs + finish, tasks)]
+    minhash = MinhashConfig(
+        n_grams=s.dedup.n_grams,
+        num_buckets=s.dedup.num_buckets,
+        hashes_per_bucket=s.dedup.hashes_per_bucket,
+        seed=recipe.seed,
+    )
+    return minhash_stages(pairs, finish, layout, tasks, minhash, quarantine)
+
+
+CARD = {
+    "section": "textbook_qa.md.j2",
+    "task_categories": ["question-answering", "text-generation"],
+    "tags": ["science", "textbooks", "reasoning", "sft", "datatrove", "dataset-factory"],
+    "citation": """@article{fan2025megascience,
+  title   = {MegaScience: Pushing the Frontiers of Post-Training Datasets for Science Reasoning},
+  author  = {Fan, Run-Ze and Wang, Zengzhi and Liu, Pengfei},
+  journal = {arXiv preprint arXiv:2507.16812},
+  year    = {2025}
+}""",
+}
+
+
+def _per_subject(layout: OutputLayout) -> list[dict]:
+    """Pairs kept and dropped (by stage) per subject, from the data and the quarantine."""
+    import gzip
+    import json
+
+    import polars as pl
+
+    rows: dict[str, dict] = {}
+    for path in sorted(layout.root.glob("removed/*/*.jsonl.gz")):
+        stage = path.parent.name
+        if stage == "read":
+            continue
+        for line in gzip.open(path, "rt"):
+            subject = json.loads(line).get("metadata", {}).get("subject") or "unknown"
+            row = rows.setdefault(subject, {"subject": subject, "kept": 0, "dropped": {}})
+            row["dropped"][stage] = row["dropped"].get(stage, 0) + 1
+    files = sorted(layout.data("default").glob("*.parquet"))
+    if files:
+        counts = pl.concat([pl.read_parquet(f) for f in files])["subject"].fill_null("unknown").value_counts()
+        for subject, n in counts.iter_rows():
+            rows.setdefault(subject, {"subject": subject, "kept": 0, "dropped": {}})["kept"] = n
+    return [rows[k] for k in sorted(rows)]
+
+
+def card_context(recipe: Recipe) -> dict:
+    s = recipe.stages
+    from factory.layout import OutputLayout
+
+    return {
+        "languages": ["en"],
+        "stages": s,
+        "benchmarks": [b["name"] for b in _benchmarks(s)],
+        "per_subject": _per_subject(OutputLayout(recipe.output.path)),
+        "summary": "Question-answer pairs with reference answers extracted from textbooks, following MegaScience's "
+        "TextbookReasoning pipeline: `question, answer, subject, reference_answer`.",
+        "limitations": [
+            "The `rules` extractor finds numbered examples and exercises with inline solutions or answer keys; "
+            "problems stated in prose without a label are missed (the LLM backends find those).",
+            "Reference answers from the rules extractor are the final value of the solution or the answer key "
+            "entry; they are not verified by a model.",
+            "Decontamination is exact n-gram overlap with the benchmark files named in the recipe.",
+        ],
+    }

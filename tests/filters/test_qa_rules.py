@@ -1,0 +1,102 @@
+import json
+
+from datatrove.data import Document
+
+from factory.pdf_reader import PdfBookReader
+from filters.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
+from filters.qa_rules import RulesQAExtractor, extract_pairs
+from filters.reference_answer import last_boxed, reference_answer
+
+
+def test_rules_recover_planted_pairs_from_the_sample_pdfs(samples_textbooks):
+    books = [d for d in PdfBookReader(str(samples_textbooks / "pdfs")).run() if "read_error" not in d.metadata]
+    pairs = list(RulesQAExtractor().run(iter(books)))
+    found = {(d.text, d.metadata["answer"]) for d in pairs if d.metadata["answer"]}
+    planted = {(p["question"], p["answer"]) for p in map(json.loads, open(samples_textbooks / "planted.jsonl"))}
+    precision = len(found & planted) / len(found)
+    recall = len(found & planted) / len(planted)
+    print(
+        f"rules extractor on the sample PDFs: precision {precision:.3f}, recall {recall:.3f} ({len(planted)} planted)"
+    )
+    assert precision >= 0.9 and recall >= 0.9
+    labels = {d.metadata["label"]: d for d in pairs if d.metadata["source"] == "introductory-physics.pdf"}
+    assert labels["Example 1.1"].metadata["standard"] == "high"
+    assert labels["Exercise 2.1"].metadata["answer"] == "3000 N"  # from the book-level answer key
+    assert labels["Exercise 1.4"].metadata["pages"] and labels["Exercise 1.4"].metadata["chunk_id"].endswith(
+        "chunk000"
+    )
+
+
+def test_answer_key_numbers_are_chapter_local_or_global():
+    paragraphs = [
+        "Chapter 1. A",
+        "Exercise 1. What is one plus one?",
+        "Exercise 2. What is two plus two?",
+        "Answers",
+        "1. 2",
+        "2. 4",
+        "Chapter 2. B",
+        "Exercise 2.1. What is three plus three?",
+        "Exercise 2.2. What is the first prime?",
+        "Answer Key",
+        "Chapter 2",
+        "2.1. 6",
+    ]
+    pairs = extract_pairs(paragraphs, [1] * len(paragraphs))
+    assert [(p["label"], p["answer"]) for p in pairs] == [
+        ("Exercise 1", "2"),
+        ("Exercise 2", "4"),
+        ("Exercise 2.1", "6"),
+        ("Exercise 2.2", ""),
+    ]
+
+
+def test_an_answerless_question_does_not_take_the_next_solution():
+    paragraphs = ["Example 3. Why is the sky blue?", "Example 4. What is 3 x 4?", "Solution. Multiply. We get 12."]
+    pairs = extract_pairs(paragraphs, [1, 1, 1])
+    assert pairs[0]["answer"] == "" and pairs[1]["answer"] == "Multiply. We get 12."
+
+
+def test_books_without_exercises_are_quarantined_as_no_qa():
+    out = list(
+        RulesQAExtractor().run(
+            iter([Document(text="Just prose.\n\nMore prose.", id="b", metadata={"paragraph_pages": [1, 1]})])
+        )
+    )
+    assert out == []
+
+
+def test_filters():
+    def doc(q, a, standard="low"):
+        return Document(text=q, id="x", metadata={"answer": a, "standard": standard})
+
+    assert ShortQuestionFilter(5).filter(doc("Define inertia.", "x")) == (False, "too_short")
+    assert StandardFilter("high").filter(doc("q", "a", "low")) == (False, "below_standard")
+    assert StandardFilter("low").filter(doc("q", "a", "low")) is True
+    f = QARulesFilter()
+    assert f.filter(doc("Using the graph in Fig. 4-16, find v.", "3 m/s")) == (False, "outside_reference")
+    assert f.filter(doc("Derive it.", "Apply equation (8.75) twice.")) == (False, "outside_reference")
+    assert f.filter(doc("See Table 2 and decide.", "KNO3")) == (False, "outside_reference")
+    assert f.filter(doc("What is the speed?", "  ")) == (False, "missing_answer")
+    assert f.filter(doc("What does the table below imply for an example like this?", "x")) is True
+
+
+def test_reference_answers():
+    assert last_boxed("a \\boxed{1} b \\boxed{\\frac{a}{b}} c") == "\\frac{a}{b}"
+    assert reference_answer("Reference Answer: 42 J") == "42 J"
+    assert reference_answer("We add them up and so the final answer is 7 apples.") == "7 apples"
+    assert reference_answer("5 m/s") == "5 m/s"
+    assert (
+        reference_answer(
+            "Momentum is conserved in the collision, so we equate the totals before and after. "
+            "Hence the final speed is 3 m/s."
+        )
+        == "3 m/s"
+    )
+    assert (
+        reference_answer(
+            "It depends on many things that we discussed at length in the previous chapters "
+            "and cannot be stated simply"
+        )
+        is None
+    )
