@@ -10,6 +10,7 @@ from datatrove.pipeline.dedup.minhash import (
 )
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 
+from factory.chain import chain
 from factory.layout import OutputLayout
 from factory.readers import RankShardReader
 from factory.stage import Stage
@@ -21,32 +22,35 @@ def minhash_stages(
 ) -> list[Stage]:
     """`before` -> signatures | buckets | clusters | reload -> drop duplicates -> `after`.
 
-    The documents that reach the signature pass are kept on disk per rank and reread by the same rank,
-    since the removal ids are per-rank document indices.
+    `before` and `after` may hold LLM rounds (see `factory.chain`). The documents that reach the
+    signature pass are kept on disk per rank and reread by the same rank, since the removal ids are
+    per-rank document indices.
     """
     kept, signatures = layout.scratch("dedup_input"), layout.scratch("minhash/signatures")
     buckets, remove_ids = layout.scratch("minhash/buckets"), layout.scratch("minhash/remove_ids")
     return [
-        Stage(
+        *chain(
             "filter",
             [
                 *before,
                 JsonlWriter(str(kept), output_filename="${rank}.jsonl.gz"),
                 MinhashDedupSignature(output_folder=str(signatures), config=config),
             ],
+            layout,
             tasks,
         ),
         Stage(
             "dedup-buckets", [MinhashDedupBuckets(str(signatures), str(buckets), config=config)], config.num_buckets
         ),
         Stage("dedup-cluster", [MinhashDedupCluster(str(buckets), str(remove_ids), config=config)], 1),
-        Stage(
+        *chain(
             "write",
             [
                 RankShardReader(str(kept)),
                 NearDuplicateFilter(str(remove_ids), exclusion_writer=quarantine("dedup")),
                 *after,
             ],
+            layout,
             tasks,
         ),
     ]

@@ -8,6 +8,7 @@ references, missing answers) -> benchmark decontamination -> reference answers -
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -16,14 +17,19 @@ from datatrove.pipeline.dedup.minhash import MinhashConfig
 from datatrove.pipeline.writers.parquet import ParquetWriter
 from pydantic import Field
 
+from factory.chain import LLMRound, chain
 from factory.dedup import minhash_stages
 from factory.layout import OutputLayout
+from factory.llm.config import LLMConfig
+from factory.llm.inference import load_prompt
 from factory.pdf_reader import PdfBookReader
 from factory.quarantine import QuarantineWriter
 from factory.recipe import Recipe, StrictModel
 from factory.stage import Stage
+from filters.chunker import BookChunker
 from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
 from filters.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
+from filters.qa_llm import CoTParser, LLMFilterParser, QAExtractionParser, RefineParser
 from filters.qa_rules import RulesQAExtractor
 from filters.read_errors import ReadErrorFilter
 from filters.reference_answer import ReferenceAnswerStep
@@ -38,7 +44,11 @@ class PdfStage(StrictModel):
 
 class ExtractStage(StrictModel):
     standard: Literal["high", "low"] = "low"
-    backend: Literal["rules"] = "rules"
+    llm: LLMConfig = Field(default_factory=LLMConfig)  # rules: numbered items + answer keys, whole books
+
+
+class LLMStage(StrictModel):
+    llm: LLMConfig = Field(default_factory=LLMConfig)  # rules: refine and CoT are skipped; filter runs its rules
 
 
 class DedupStage(StrictModel):
@@ -64,10 +74,27 @@ class Stages(StrictModel):
     pdf: PdfStage = Field(default_factory=PdfStage)
     extract: ExtractStage = Field(default_factory=ExtractStage)
     dedup: DedupStage = Field(default_factory=DedupStage)
+    refine: LLMStage = Field(default_factory=LLMStage)
+    cot: LLMStage = Field(default_factory=LLMStage)
+    filter: LLMStage = Field(default_factory=LLMStage)
     decontamination: DecontaminationStage = Field(default_factory=DecontaminationStage)
 
 
-FUNNEL = ["read", "extract", "standard", "short", "dedup", "filter", "decontamination", "reference"]
+FUNNEL = [
+    "read",
+    "chunk",
+    "extract",
+    "standard",
+    "short",
+    "dedup",
+    "refine",
+    "cot",
+    "filter",
+    "llm_filter",
+    "decontamination",
+    "reference",
+]
+PROMPTS = Path(__file__).parent / "prompts"
 DEFAULT_REASONS = {"dedup": "near_duplicate_question"}
 CONFIGS = ["default", "provenance"]
 TEXT_COLUMN = "question"
@@ -116,6 +143,39 @@ def model_files(recipe: Recipe) -> dict:
     return {}
 
 
+def prompt_path(stage: str, llm: LLMConfig, standard: str | None = None) -> Path:
+    if llm.prompt:
+        return Path(llm.prompt)
+    return PROMPTS / (f"textbook_qa_extract_{standard}.txt" if stage == "extract" else f"textbook_qa_{stage}.txt")
+
+
+def llm_stages(recipe: Recipe) -> dict[str, tuple[LLMConfig, Path]]:
+    """The stages this build sends to a model, with their prompt files."""
+    s = recipe.stages
+    configured = {"extract": s.extract.llm, "refine": s.refine.llm, "cot": s.cot.llm, "filter": s.filter.llm}
+    return {
+        name: (llm, prompt_path(name, llm, s.extract.standard)) for name, llm in configured.items() if llm.uses_model
+    }
+
+
+def llm_info(recipe: Recipe) -> list[dict]:
+    """Model, revision, generation parameters and prompt hash of every LLM stage (manifest and card)."""
+    from factory.llm.inference import prompt_hash
+
+    return [
+        {
+            "stage": name,
+            "backend": llm.backend,
+            "model": llm.model,
+            "revision": llm.revision,
+            "generation": llm.generation_params(),
+            "prompt": path.name,
+            "prompt_sha256": prompt_hash(path),
+        }
+        for name, (llm, path) in llm_stages(recipe).items()
+    ]
+
+
 def preflight(recipe: Recipe) -> list[tuple[str, str]]:
     s, problems = recipe.stages, []
     if recipe.input.format != "pdf":
@@ -130,6 +190,18 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
                     problems.append(("stages.pdf.subjects_file", "expected a mapping: file glob -> subject"))
             except yaml.YAMLError as e:
                 problems.append(("stages.pdf.subjects_file", f"invalid YAML: {str(e).splitlines()[0]}"))
+    for name, (llm, path) in llm_stages(recipe).items():
+        if not path.is_file():
+            problems.append((f"stages.{name}.llm.prompt", f"no such file: {path}"))
+        else:
+            try:
+                load_prompt(path)
+            except ValueError as e:
+                problems.append((f"stages.{name}.llm.prompt", str(e)))
+        if llm.backend == "endpoint" and llm.api_key_env and llm.api_key_env not in os.environ:
+            problems.append((f"stages.{name}.llm.api_key_env", f"environment variable {llm.api_key_env} is not set"))
+        if llm.backend == "transformers" and Path(llm.model).exists() is False and "/" not in llm.model:
+            problems.append((f"stages.{name}.llm.model", f"no such model folder: {llm.model}"))
     for i, bench in enumerate(s.decontamination.benchmarks):
         field = f"stages.decontamination.benchmarks.{i}"
         if not Path(bench.path).is_file():
@@ -144,11 +216,16 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
 
 def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     s, tasks = recipe.stages, recipe.executor.tasks
+    rounds = llm_stages(recipe)
 
     def quarantine(stage: str) -> QuarantineWriter:
         return QuarantineWriter(str(layout.removed(stage)), default_reason=DEFAULT_REASONS.get(stage, stage))
 
-    pairs = [
+    def llm_round(name: str, parser) -> LLMRound:
+        llm, prompt = rounds[name]
+        return LLMRound(name, llm, prompt, parser)
+
+    books = [
         PdfBookReader(
             recipe.input.path,
             glob_pattern=recipe.input.glob_pattern,
@@ -156,12 +233,25 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
             default_subject=s.pdf.subject,
         ),
         ReadErrorFilter(exclusion_writer=quarantine("read")),
-        RulesQAExtractor(exclusion_writer=quarantine("extract")),
+    ]
+    if "extract" in rounds:  # the paper's way: chunks of ~4k tokens, each sent to the model
+        extraction = [
+            BookChunker(s.pdf.chunk_tokens),
+            llm_round("extract", QAExtractionParser(s.extract.standard, quarantine("extract"))),
+        ]
+    else:
+        extraction = [RulesQAExtractor(exclusion_writer=quarantine("extract"))]
+    pairs = [
+        *books,
+        *extraction,
         StandardFilter(s.extract.standard, exclusion_writer=quarantine("standard")),
         ShortQuestionFilter(s.dedup.min_words, exclusion_writer=quarantine("short")),
     ]
     finish = [
+        *([llm_round("refine", RefineParser(quarantine("refine")))] if "refine" in rounds else []),
+        *([llm_round("cot", CoTParser(quarantine("cot")))] if "cot" in rounds else []),
         QARulesFilter(exclusion_writer=quarantine("filter")),
+        *([llm_round("filter", LLMFilterParser(quarantine("llm_filter")))] if "filter" in rounds else []),
         NGramDecontaminationFilter(
             _benchmarks(s), n=s.decontamination.n_grams, exclusion_writer=quarantine("decontamination")
         ),
@@ -170,7 +260,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         ParquetWriter(str(layout.data("provenance")), output_filename="train-${rank}.parquet", adapter=provenance_row),
     ]
     if not s.dedup.enabled:
-        return [Stage("filter", pairs + finish, tasks)]
+        return chain("filter", pairs + finish, layout, tasks)
     minhash = MinhashConfig(
         n_grams=s.dedup.n_grams,
         num_buckets=s.dedup.num_buckets,
@@ -226,6 +316,7 @@ def card_context(recipe: Recipe) -> dict:
         "stages": s,
         "benchmarks": [b["name"] for b in _benchmarks(s)],
         "per_subject": _per_subject(OutputLayout(recipe.output.path)),
+        "llm": llm_info(recipe),
         "summary": "Question-answer pairs with reference answers extracted from textbooks, following MegaScience's "
         "TextbookReasoning pipeline: `question, answer, subject, reference_answer`.",
         "limitations": [

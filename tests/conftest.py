@@ -83,3 +83,36 @@ def run_factory(*args, cwd: Path | None = None, env: dict | None = None, check: 
             f"factory {' '.join(map(str, args))} exited {result.returncode}:\n{result.stderr[-4000:]}"
         )
     return result
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A random-weight GPT-2 with a word-level tokenizer and a chat template, saved locally (plumbing only)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    words = ["<unk>", "<pad>", "<eos>", "Question:", "Answer:", "[NO", "QA]", "user", "assistant"]
+    words += [f"w{i}" for i in range(120)]
+    backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>"
+    )
+    tokenizer.chat_template = "{% for m in messages %}{{ m['role'] }} {{ m['content'] }} {% endfor %}assistant"
+    path = tmp_path_factory.mktemp("tiny_model")
+    tokenizer.save_pretrained(path)
+    import torch
+
+    torch.manual_seed(0)
+    config = GPT2Config(
+        vocab_size=len(words),
+        n_positions=512,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        eos_token_id=2,
+        bos_token_id=2,
+        pad_token_id=1,
+    )
+    GPT2LMHeadModel(config).save_pretrained(path)
+    return path

@@ -1,0 +1,1 @@
+"""LLM backends for recipe stages, all through datatrove's InferenceRunner (rules aside)."""

@@ -1,0 +1,211 @@
+"""textbook_qa with model backends, through datatrove's InferenceRunner (plumbing, not quality)."""
+
+import gzip
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import run_factory
+
+SECRET = "sk-test-SECRET-0123456789"
+
+
+def _recipe(tmp_path, samples_textbooks, stages: dict, name="recipe.yaml") -> Path:
+    recipe = {
+        "recipe": "textbook_qa",
+        "name": "tb-llm",
+        "input": {"path": str(samples_textbooks / "pdfs"), "format": "pdf"},
+        "executor": {"type": "local", "tasks": 1, "workers": 1},
+        "stages": {"pdf": {"subjects_file": str(samples_textbooks / "subjects.yaml"), "chunk_tokens": 300}, **stages},
+        "output": {"path": str(tmp_path / "out")},
+    }
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(recipe))
+    return path
+
+
+def _quarantined(out: Path, stage: str) -> list[dict]:
+    return [
+        json.loads(line) for f in sorted((out / "removed" / stage).glob("*.jsonl.gz")) for line in gzip.open(f, "rt")
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_transformers_backend_served_through_inference_runner(tiny_model, samples_textbooks, tmp_path):
+    llm = {"backend": "transformers", "model": str(tiny_model), "device": "cpu", "max_tokens": 12}
+    recipe = _recipe(tmp_path, samples_textbooks, {"extract": {"llm": llm}})
+    run_factory("build", recipe)
+    out = tmp_path / "out"
+    manifest = json.loads((out / "manifest.json").read_text())
+    chunks = next(s for s in manifest["funnel"]["stages"] if s["stage"] == "chunk")["produced"]
+    extract = next(s for s in manifest["funnel"]["stages"] if s["stage"] == "extract")
+    # a random-weight model writes garbage: every chunk was answered, and every answer is quarantined
+    assert extract["read"] == chunks > 1
+    assert sum(extract["dropped"].values()) + extract["kept"] == chunks
+    quarantined = _quarantined(out, "extract")
+    assert len(quarantined) == sum(extract["dropped"].values())
+    assert all(q["metadata"]["raw_completion"] for q in quarantined)
+    assert manifest["llm"][0]["model"] == str(tiny_model) and len(manifest["llm"][0]["prompt_sha256"]) == 64
+    assert manifest["funnel"]["adds_up"]
+    # the request cache answers a rerun of the model stage without asking the model again
+    cache = list((out / "work" / "llm_cache" / "extract").rglob("*"))
+    assert cache
+
+
+@pytest.mark.slow
+def test_endpoint_backend_against_the_same_server_keeps_the_key_secret(tiny_model, samples_textbooks, tmp_path):
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).parents[2] / "factory" / "llm" / "transformers_server.py"),
+            "--port",
+            str(port),
+            "--model",
+            str(tiny_model),
+            "--device",
+            "cpu",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        llm = {
+            "backend": "endpoint",
+            "model": str(tiny_model),
+            "endpoint_url": f"http://127.0.0.1:{port}",
+            "api_key_env": "TEST_LLM_KEY",
+            "max_tokens": 8,
+        }
+        recipe = _recipe(tmp_path, samples_textbooks, {"extract": {"llm": llm}})
+        import os
+
+        result = run_factory("build", recipe, env={**os.environ, "TEST_LLM_KEY": SECRET})
+        out = tmp_path / "out"
+        extract = next(
+            s for s in json.loads((out / "manifest.json").read_text())["funnel"]["stages"] if s["stage"] == "extract"
+        )
+        assert extract["read"] > 1 and extract["read"] == extract["kept"] + sum(extract["dropped"].values())
+        assert SECRET not in result.stdout + result.stderr
+        for path in out.rglob("*"):
+            if path.is_file() and path.suffix in (".json", ".yaml", ".md", ".log", ".txt"):
+                assert SECRET not in path.read_text(errors="replace"), path
+        # a missing key variable is reported before any work
+        missing = run_factory(
+            "build",
+            _recipe(
+                tmp_path,
+                samples_textbooks,
+                {"extract": {"llm": {**llm, "api_key_env": "NOT_SET_ANYWHERE"}}},
+                name="r2.yaml",
+            ),
+            check=False,
+        )
+        assert missing.returncode == 2 and "NOT_SET_ANYWHERE" in missing.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+class ScriptedModel(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint with scripted answers for each textbook_qa prompt."""
+
+    def log_message(self, *args):
+        pass
+
+    def _reply(self, payload):
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self._reply({"object": "list", "data": [{"id": "scripted"}]})
+
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        prompt = request["messages"][0]["content"]
+        if "extract question-answer pairs" in prompt:
+            if "A solution is a homogeneous mixture" in prompt:
+                time.sleep(3)  # longer than the recipe's request_timeout
+                text = "too late"
+            elif "The mole links" in prompt:
+                text = "I'm sorry, I can't help with that."
+            else:
+                exercises = re.findall(r"Exercise \d+\.\d+\. (.+?\?)", prompt)
+                text = (
+                    "\n".join(
+                        f"Question: {q}\nAnswer: We compute it step by step. The result is 7 units." for q in exercises
+                    )
+                    or "[NO QA]"
+                )
+        elif prompt.startswith("Rewrite this textbook question"):
+            q = re.search(r"Question: (.+)", prompt).group(1)
+            text = f"Question: {q}\nAnswer: We compute it step by step. So the result is \\boxed{{7 units}}."
+        elif prompt.startswith("Does this answer show"):
+            text = "REASONING"
+        else:
+            text = "DROP: contradicts itself" if "cyclist" in prompt else "KEEP"
+        self._reply(
+            {
+                "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+            }
+        )
+
+
+def test_every_llm_round_with_a_scripted_endpoint(samples_textbooks, tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedModel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        llm = {
+            "backend": "endpoint",
+            "model": "scripted",
+            "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
+            "request_timeout": 1,
+        }
+        stages = {name: {"llm": llm} for name in ("extract", "refine", "cot", "filter")}
+        run_factory("build", _recipe(tmp_path, samples_textbooks, stages))
+    finally:
+        server.shutdown()
+    out = tmp_path / "out"
+    funnel = json.loads((out / "manifest.json").read_text())["funnel"]
+    assert funnel["adds_up"]
+    assert funnel["dropped"].get("extract/llm_timeout", 0) >= 1
+    assert funnel["dropped"].get("extract/refusal", 0) >= 1
+    assert funnel["dropped"].get("llm_filter/llm_rejected", 0) >= 1
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(sorted((out / "data" / "default").glob("*.parquet")))
+    assert table.num_rows >= 3
+    assert set(table.column("reference_answer").to_pylist()) == {"7 units"}
+    assert all("\\boxed{7 units}" in a for a in table.column("answer").to_pylist())
+    assert {m["stage"] for m in json.loads((out / "manifest.json").read_text())["llm"]} == {
+        "extract",
+        "refine",
+        "cot",
+        "filter",
+    }
