@@ -34,9 +34,29 @@ def _template(name: str) -> str:
     return resources.files("cards").joinpath(name).read_text(encoding="utf-8")
 
 
-def _read_config(layout: OutputLayout, config: str) -> pl.DataFrame | None:
+def _config_stats(layout: OutputLayout, config: str, text_column: str) -> dict:
+    """Rows, words, schema, three examples and text lengths of a config, scanning the shards lazily."""
     files = sorted(layout.data(config).glob("*.parquet"))
-    return pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed") if files else None
+    stats = {"name": config, "rows": 0, "words": 0, "files": len(files), "schema": [], "examples": [], "lengths": []}
+    if not files:
+        return stats
+    frame = pl.scan_parquet(files)
+    schema = frame.collect_schema()
+    stats["schema"] = [(name, str(dtype)) for name, dtype in schema.items()]
+    stats["rows"] = frame.select(pl.len()).collect().item()
+    if text_column in schema:
+        text = pl.col(text_column).fill_null("")
+        lengths = frame.select(text.str.len_chars().alias("chars"), text.str.split(" ").list.len().alias("words"))
+        collected = lengths.collect()
+        stats["words"] = int(collected["words"].sum() or 0)
+        stats["lengths"] = collected["chars"].to_list()
+    for row in frame.head(3).collect().to_dicts():
+        row = {
+            k: (v[:EXAMPLE_CHARS] + "…" if isinstance(v, str) and len(v) > EXAMPLE_CHARS else v)
+            for k, v in row.items()
+        }
+        stats["examples"].append(json.dumps(row, ensure_ascii=False, indent=1))
+    return stats
 
 
 def _plot_funnel(funnel: dict, path: Path) -> None:
@@ -78,29 +98,10 @@ def write_card(layout: OutputLayout, recipe, manifest: dict, module) -> DatasetC
     layout.assets.mkdir(parents=True, exist_ok=True)
     context = module.card_context(recipe)
     text_column = getattr(module, "TEXT_COLUMN", "text")
-    configs, schema, examples, lengths = [], [], [], []
-    for config in module.CONFIGS:
-        frame = _read_config(layout, config)
-        rows = 0 if frame is None else frame.height
-        words = 0
-        if frame is not None and text_column in frame.columns:
-            texts = frame[text_column].fill_null("")
-            words = int(texts.str.split(" ").list.len().sum() or 0)
-            if not lengths:
-                lengths = texts.str.len_chars().to_list()
-        configs.append(
-            {"name": config, "rows": rows, "words": words, "files": len(list(layout.data(config).glob("*.parquet")))}
-        )
-        if frame is not None and not schema:
-            schema = [(name, str(dtype)) for name, dtype in frame.schema.items()]
-            for row in frame.head(3).to_dicts():
-                row = {
-                    k: (v[:EXAMPLE_CHARS] + "…" if isinstance(v, str) and len(v) > EXAMPLE_CHARS else v)
-                    for k, v in row.items()
-                }
-                examples.append(json.dumps(row, ensure_ascii=False, indent=1))
+    configs = [_config_stats(layout, config, text_column) for config in module.CONFIGS]
+    first = configs[0]
     _plot_funnel(manifest["funnel"], layout.assets / "funnel.png")
-    _plot_lengths(lengths, layout.assets / "text_length.png", text_column)
+    _plot_lengths(first["lengths"], layout.assets / "text_length.png", text_column)
 
     card_info = module.CARD
     pretty_name = recipe.name.replace("-", " ").replace("_", " ")
@@ -138,8 +139,8 @@ def write_card(layout: OutputLayout, recipe, manifest: dict, module) -> DatasetC
         method=method.strip(),
         funnel=manifest["funnel"],
         configs=configs,
-        schema=schema,
-        examples=examples,
+        schema=first["schema"],
+        examples=first["examples"],
         repo_id=recipe.publish.repo_id or f"your-name/{recipe.name}",
         recipe_yaml=recipe.resolved_yaml().strip(),
         limitations=context["limitations"],

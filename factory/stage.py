@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from datatrove.pipeline.base import PipelineStep
 
@@ -15,4 +15,3 @@ class Stage:
     pipeline: list[PipelineStep]
     tasks: int
     workers: int | None = None  # None: the recipe's executor.workers
-    extra: dict = field(default_factory=dict)

@@ -39,12 +39,13 @@ def _is_heading(paragraph: str) -> bool:
     return len(paragraph.split()) <= 8 and not paragraph.rstrip().endswith((".", "?", "!", ":"))
 
 
-def extract_pairs(paragraphs: list[str], pages: list[int]) -> list[dict]:
-    """QA pairs of one book, in book order."""
+def extract_pairs(paragraphs: list[str], pages: list[int | None], chunk_tokens: int = 4096) -> list[dict]:
+    """QA pairs of one book, in book order; `chunk` is the index of the ~chunk_tokens chunk holding the question."""
+    pages = pages or [None] * len(paragraphs)
     items: list[Item] = []
     keys: dict[tuple[int | None, int], tuple[str, int]] = {}
     chapter, current, in_solution, in_key = None, None, False, False
-    for i, (paragraph, page) in enumerate(zip(pages and paragraphs, pages, strict=False)):
+    for i, (paragraph, page) in enumerate(zip(paragraphs, pages)):
         if match := CHAPTER.match(paragraph):
             chapter = int(match.group(1))
             if match.group(2).strip() or not in_key:  # "Chapter 2" alone inside an answer key keeps it open
@@ -73,7 +74,7 @@ def extract_pairs(paragraphs: list[str], pages: list[int]) -> list[dict]:
             (current.solution if in_solution else current.question).append(paragraph)
         else:
             current, in_solution = None, False
-    chunks = chunk_paragraphs(paragraphs, 4096)
+    chunks = chunk_paragraphs(paragraphs, chunk_tokens)
     pairs = []
     for item in items:
         answer, answer_page = " ".join(item.solution), item.solution_page
@@ -86,7 +87,7 @@ def extract_pairs(paragraphs: list[str], pages: list[int]) -> list[dict]:
                 "answer": answer,
                 "label": item.label,
                 "standard": "high" if item.solution and multi_step else "low",
-                "pages": sorted({item.page, answer_page or item.page}),
+                "pages": sorted({p for p in (item.page, answer_page) if p is not None}),
                 "chunk": next(n for n, (a, b) in enumerate(chunks) if a <= item.paragraph < b),
             }
         )
@@ -99,8 +100,9 @@ class RulesQAExtractor(PipelineStep):
     name = "extract"
     type = "✂️ - EXTRACT"
 
-    def __init__(self, exclusion_writer=None):
+    def __init__(self, chunk_tokens: int = 4096, exclusion_writer=None):
         super().__init__()
+        self.chunk_tokens = chunk_tokens
         self.exclusion_writer = exclusion_writer
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -110,7 +112,9 @@ class RulesQAExtractor(PipelineStep):
             for book in data:
                 self.stat_update(StatHints.total)
                 with self.track_time():
-                    pairs = extract_pairs(book.text.split("\n\n"), book.metadata.get("paragraph_pages", []))
+                    pairs = extract_pairs(
+                        book.text.split("\n\n"), book.metadata.get("paragraph_pages"), self.chunk_tokens
+                    )
                 if not pairs:
                     self.stat_update(StatHints.dropped, "dropped_no_qa")
                     if writer:

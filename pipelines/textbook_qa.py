@@ -9,6 +9,7 @@ references, missing answers) -> benchmark decontamination -> reference answers -
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -200,7 +201,8 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
                 problems.append((f"stages.{name}.llm.prompt", str(e)))
         if llm.backend == "endpoint" and llm.api_key_env and llm.api_key_env not in os.environ:
             problems.append((f"stages.{name}.llm.api_key_env", f"environment variable {llm.api_key_env} is not set"))
-        if llm.backend == "transformers" and Path(llm.model).exists() is False and "/" not in llm.model:
+        looks_like_hub_id = re.fullmatch(r"[\w.-]+/[\w.-]+", llm.model) is not None
+        if llm.backend == "transformers" and not Path(llm.model).exists() and not looks_like_hub_id:
             problems.append((f"stages.{name}.llm.model", f"no such model folder: {llm.model}"))
     for i, bench in enumerate(s.decontamination.benchmarks):
         field = f"stages.decontamination.benchmarks.{i}"
@@ -240,7 +242,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
             llm_round("extract", QAExtractionParser(s.extract.standard, quarantine("extract"))),
         ]
     else:
-        extraction = [RulesQAExtractor(exclusion_writer=quarantine("extract"))]
+        extraction = [RulesQAExtractor(s.pdf.chunk_tokens, exclusion_writer=quarantine("extract"))]
     pairs = [
         *books,
         *extraction,

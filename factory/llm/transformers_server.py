@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
@@ -29,7 +30,14 @@ def build_app(model_path: str, revision: str | None, device: str, batch_size: in
     model = AutoModelForCausalLM.from_pretrained(model_path, revision=revision, dtype=dtype).to(device).eval()
     queue: asyncio.Queue = asyncio.Queue()
     lock = threading.Lock()
-    app = FastAPI()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        task = asyncio.create_task(batcher())
+        yield
+        task.cancel()
+
+    app = FastAPI(lifespan=lifespan)
 
     def prompt_of(body: dict) -> str:
         if "messages" in body:
@@ -91,10 +99,6 @@ def build_app(model_path: str, revision: str | None, device: str, batch_size: in
                     continue
                 for (_, future), result in zip(group, results):
                     future.set_result(result)
-
-    @app.on_event("startup")
-    async def start_batcher():
-        app.state.batcher = asyncio.create_task(batcher())
 
     async def complete(body: dict) -> tuple[str, str, int, int]:
         future = asyncio.get_running_loop().create_future()

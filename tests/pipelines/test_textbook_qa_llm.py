@@ -131,6 +131,8 @@ def test_endpoint_backend_against_the_same_server_keeps_the_key_secret(tiny_mode
 class ScriptedModel(BaseHTTPRequestHandler):
     """An OpenAI-compatible endpoint with scripted answers for each textbook_qa prompt."""
 
+    prompts: list = []
+
     def log_message(self, *args):
         pass
 
@@ -148,6 +150,7 @@ class ScriptedModel(BaseHTTPRequestHandler):
     def do_POST(self):
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = request["messages"][0]["content"]
+        self.prompts.append(prompt)
         if "extract question-answer pairs" in prompt:
             if "A solution is a homogeneous mixture" in prompt:
                 time.sleep(3)  # longer than the recipe's request_timeout
