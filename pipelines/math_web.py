@@ -14,13 +14,13 @@ from datatrove.pipeline.dedup.minhash import MinhashConfig
 from datatrove.pipeline.writers.parquet import ParquetWriter
 from pydantic import Field
 
+from factory.decontamination import DecontaminationStage
 from factory.dedup import minhash_stages
 from factory.layout import OutputLayout
 from factory.quarantine import QuarantineWriter
 from factory.readers import make_reader
 from factory.recipe import Recipe, StrictModel
 from factory.stage import Stage
-from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
 from filters.language import FastTextLanguageFilter, default_lid_model_path
 from filters.math_classifier import MathClassifierFilter
 from filters.math_extract import MathHtmlExtractor
@@ -56,17 +56,6 @@ class DedupStage(StrictModel):
     n_grams: int = Field(5, ge=1)
     num_buckets: int = Field(11, ge=1)
     hashes_per_bucket: int = Field(10, ge=1)
-
-
-class BenchmarkFile(StrictModel):
-    path: str
-    field: str = "question"
-    name: str | None = None  # default: the file name without extension
-
-
-class DecontaminationStage(StrictModel):
-    benchmarks: list[BenchmarkFile] = Field(default_factory=list)
-    n_grams: int = Field(13, ge=1)
 
 
 class Stages(StrictModel):
@@ -114,13 +103,6 @@ def _blocked_domains(stages: Stages) -> list[str]:
     return domains
 
 
-def _benchmarks(stages: Stages) -> list[dict]:
-    return [
-        {"name": b.name or Path(b.path).name.split(".")[0], "path": str(Path(b.path).absolute()), "field": b.field}
-        for b in stages.decontamination.benchmarks
-    ]
-
-
 def model_files(recipe: Recipe) -> dict[str, Path | None]:
     return {"language": language_model_path(recipe), "classifier": Path(recipe.stages.classifier.model)}
 
@@ -150,15 +132,7 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
         )
     if s.url.blocklist_file and not Path(s.url.blocklist_file).is_file():
         problems.append(("stages.url.blocklist_file", f"no such file: {s.url.blocklist_file}"))
-    for i, bench in enumerate(s.decontamination.benchmarks):
-        field = f"stages.decontamination.benchmarks.{i}"
-        if not Path(bench.path).is_file():
-            problems.append((f"{field}.path", f"no such file: {bench.path}"))
-            continue
-        try:
-            load_benchmark_texts(bench.path, bench.field)
-        except (ValueError, OSError) as e:
-            problems.append((f"{field}.field", str(e)))
+    problems += s.decontamination.problems()
     if recipe.input.format == "pdf":
         problems.append(("input.format", "math_web reads web pages: warc, html, jsonl or parquet"))
     return problems
@@ -194,9 +168,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         MathClassifierFilter(s.classifier.model, s.classifier.threshold, exclusion_writer=quarantine("classifier")),
     ]
     finish = [
-        NGramDecontaminationFilter(
-            _benchmarks(s), n=s.decontamination.n_grams, exclusion_writer=quarantine("decontamination")
-        ),
+        s.decontamination.filter(quarantine("decontamination")),
         ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=output_row),
     ]
     if not s.dedup.enabled:
@@ -249,7 +221,7 @@ def card_context(recipe: Recipe) -> dict:
         "substrings": ", ".join(s.url.block_substrings),
         "classifier_model": Path(s.classifier.model).name,
         "classifier_card": classifier_note,
-        "benchmarks": [b["name"] for b in _benchmarks(s)],
+        "benchmarks": [b["name"] for b in s.decontamination.specs()],
         "limitations": limitations,
         "summary": "Web pages with mathematical content, extracted with LaTeX preserved, filtered by language and a "
         "math classifier, near-deduplicated and decontaminated against benchmark questions.",

@@ -19,6 +19,7 @@ from datatrove.pipeline.writers.parquet import ParquetWriter
 from pydantic import Field
 
 from factory.chain import LLMRound, chain
+from factory.decontamination import DecontaminationStage
 from factory.dedup import minhash_stages
 from factory.layout import OutputLayout
 from factory.llm.config import LLMConfig
@@ -28,7 +29,6 @@ from factory.quarantine import QuarantineWriter
 from factory.recipe import Recipe, StrictModel
 from factory.stage import Stage
 from filters.chunker import BookChunker
-from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
 from filters.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
 from filters.qa_llm import CoTParser, LLMFilterParser, QAExtractionParser, RefineParser
 from filters.qa_rules import RulesQAExtractor
@@ -58,17 +58,6 @@ class DedupStage(StrictModel):
     n_grams: int = Field(3, ge=1)
     num_buckets: int = Field(12, ge=1)  # 12 x 5: Jaccard threshold ~(1/12)^(1/5) = 0.61
     hashes_per_bucket: int = Field(5, ge=1)
-
-
-class BenchmarkFile(StrictModel):
-    path: str
-    field: str = "question"
-    name: str | None = None
-
-
-class DecontaminationStage(StrictModel):
-    benchmarks: list[BenchmarkFile] = Field(default_factory=list)
-    n_grams: int = Field(13, ge=1)
 
 
 class Stages(StrictModel):
@@ -131,13 +120,6 @@ def subjects(stages: Stages) -> dict[str, str]:
         mapping.update(yaml.safe_load(Path(stages.pdf.subjects_file).read_text()) or {})
     mapping.update(stages.pdf.subjects)
     return mapping
-
-
-def _benchmarks(stages: Stages) -> list[dict]:
-    return [
-        {"name": b.name or Path(b.path).name.split(".")[0], "path": str(Path(b.path).absolute()), "field": b.field}
-        for b in stages.decontamination.benchmarks
-    ]
 
 
 def model_files(recipe: Recipe) -> dict:
@@ -204,15 +186,7 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
         looks_like_hub_id = re.fullmatch(r"[\w.-]+/[\w.-]+", llm.model) is not None
         if llm.backend == "transformers" and not Path(llm.model).exists() and not looks_like_hub_id:
             problems.append((f"stages.{name}.llm.model", f"no such model folder: {llm.model}"))
-    for i, bench in enumerate(s.decontamination.benchmarks):
-        field = f"stages.decontamination.benchmarks.{i}"
-        if not Path(bench.path).is_file():
-            problems.append((f"{field}.path", f"no such file: {bench.path}"))
-            continue
-        try:
-            load_benchmark_texts(bench.path, bench.field)
-        except (ValueError, OSError) as e:
-            problems.append((f"{field}.field", str(e)))
+    problems += s.decontamination.problems()
     return problems
 
 
@@ -254,9 +228,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         *([llm_round("cot", CoTParser(quarantine("cot")))] if "cot" in rounds else []),
         QARulesFilter(exclusion_writer=quarantine("filter")),
         *([llm_round("filter", LLMFilterParser(quarantine("llm_filter")))] if "filter" in rounds else []),
-        NGramDecontaminationFilter(
-            _benchmarks(s), n=s.decontamination.n_grams, exclusion_writer=quarantine("decontamination")
-        ),
+        s.decontamination.filter(quarantine("decontamination")),
         ReferenceAnswerStep(exclusion_writer=quarantine("reference")),
         ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=qa_row),
         ParquetWriter(str(layout.data("provenance")), output_filename="train-${rank}.parquet", adapter=provenance_row),
@@ -316,7 +288,7 @@ def card_context(recipe: Recipe) -> dict:
     return {
         "languages": ["en"],
         "stages": s,
-        "benchmarks": [b["name"] for b in _benchmarks(s)],
+        "benchmarks": [b["name"] for b in s.decontamination.specs()],
         "per_subject": _per_subject(OutputLayout(recipe.output.path)),
         "llm": llm_info(recipe),
         "summary": "Question-answer pairs with reference answers extracted from textbooks, following MegaScience's "

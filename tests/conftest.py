@@ -72,6 +72,22 @@ def make_recipe(samples, classifier_model, tmp_path):
     return recipe_writer(samples, classifier_model, tmp_path)
 
 
+class ListWriter:
+    """An exclusion writer that keeps what it is given, for asserting on quarantined documents."""
+
+    def __init__(self):
+        self.docs = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write(self, doc, rank=0):
+        self.docs.append(doc)
+
+
 def run_factory(*args, cwd: Path | None = None, env: dict | None = None, check: bool = True):
     """The console script, as a user runs it."""
     factory = Path(sys.executable).parent / "factory"

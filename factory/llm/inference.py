@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 from pathlib import Path
 
 from datatrove.data import Document
 from datatrove.pipeline.inference.run_inference import InferenceConfig, InferenceRunner
-from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 
 from factory.layout import OutputLayout
@@ -138,24 +136,12 @@ def llm_round(name: str, llm: LLMConfig, prompt: Path, source: Path, layout: Out
     return Stage(f"llm-{name}", [RankShardReader(str(source)), runner], tasks)
 
 
-class RoundOutputReader(BaseDiskReader):
+class RoundOutputReader(RankShardReader):
     """Reads back rank r's completions of a round, in document-id order (completions finish in any order)."""
-
-    name = "reload"
-
-    def __init__(self, data_folder: str):
-        super().__init__(data_folder, add_file_path=False)
-
-    def read_file(self, filepath: str):
-        with self.data_folder.open(filepath, "rt", compression="gzip") as f:
-            for line in f:
-                row = json.loads(line)
-                yield Document(text=row["text"], id=row["id"], metadata=row.get("metadata", {}))
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         files = sorted(f for f in self.data_folder.list_files() if f.startswith(f"{rank:05d}_chunk_"))
-        docs = sorted(self.read_files_shard(files), key=lambda d: d.id)
-        for doc in docs:
+        for doc in sorted(self.read_files_shard(files), key=lambda d: d.id):
             self.update_doc_stats(doc)
             yield doc
 

@@ -1,6 +1,7 @@
 import os
 import time
 
+from conftest import ListWriter
 from datatrove.data import Document
 
 from filters.math_extract import MathHtmlExtractor, extract_math_text
@@ -69,20 +70,6 @@ class SlowOrCrashing(MathHtmlExtractor):
         if "RAISE" in html:
             raise ValueError("bad markup")
         return super().extract(html)
-
-
-class ListWriter:
-    def __init__(self):
-        self.docs = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def write(self, doc, rank=0):
-        self.docs.append(doc)
 
 
 def test_extractor_quarantines_timeouts_crashes_and_errors_and_goes_on():

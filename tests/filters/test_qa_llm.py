@@ -1,3 +1,4 @@
+from conftest import ListWriter
 from datatrove.data import Document
 
 from filters.qa_llm import CoTParser, LLMFilterParser, QAExtractionParser, RefineParser, failure_reason, parse_qa
@@ -31,27 +32,13 @@ def test_failures_are_named():
     assert failure_reason("asdkj qwe") == "unparseable"
 
 
-class Sink:
-    def __init__(self):
-        self.docs = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def write(self, doc, rank=0):
-        self.docs.append(doc)
-
-
 def _round(text=None, error=None, **meta):
     result = {"error": error, "detail": "d"} if error else {"text": text, "finish_reason": "stop"}
     return Document(text="chunk text", id="book#chunk000", metadata={"rollout_results": [result], **meta})
 
 
 def test_extraction_parser_quarantines_with_raw_text_and_counts():
-    sink = Sink()
+    sink = ListWriter()
     step = QAExtractionParser("low", exclusion_writer=sink)
     docs = [
         _round("Question: A?\nAnswer: B.\nQuestion: C?\nAnswer: D.", subject="physics"),
@@ -85,7 +72,7 @@ def test_refine_cot_and_filter_parsers():
     assert kept.metadata["answer"] == "a"
     (distilled,) = CoTParser().run(iter([_round("NO_REASONING\nSolution: 2 + 2 = 4, so \\boxed{4}", answer="4")]))
     assert distilled.metadata["answer"].endswith("\\boxed{4}")
-    sink = Sink()
+    sink = ListWriter()
     assert (
         list(LLMFilterParser(exclusion_writer=sink).run(iter([_round("DROP: cites Fig. 2"), _round("maybe")]))) == []
     )
