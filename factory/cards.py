@@ -71,7 +71,7 @@ def _plot_funnel(funnel: dict, path: Path) -> None:
     ax.barh(names, [s["read"] for s in stages][::-1], color="#d9d9d9", label="read")
     ax.barh(names, [s["kept"] for s in stages][::-1], color="#2b8cbe", label="kept")
     ax.set_xlabel("documents")
-    ax.set_title("documents per stage")
+    ax.set_title("items per stage")
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=100, metadata={"Software": None})

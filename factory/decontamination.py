@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from factory.llm.config import LLMConfig
 from factory.recipe import StrictModel
 from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
 
@@ -17,8 +19,22 @@ class BenchmarkFile(StrictModel):
 
 
 class DecontaminationStage(StrictModel):
+    """`ngram`: exact word n-gram overlap (CPU). `embedding`: the `top_k` nearest benchmark questions by
+    `embedding_model`, then the `judge` model decides (MegaScience: top-5 + LLM judge)."""
+
     benchmarks: list[BenchmarkFile] = Field(default_factory=list)
+    mode: Literal["ngram", "embedding"] = "ngram"
     n_grams: int = Field(13, ge=1)
+    embedding_model: str | None = None
+    top_k: int = Field(5, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    judge: LLMConfig = Field(default_factory=LLMConfig)
+
+    @model_validator(mode="after")
+    def _embedding_needs_models(self):
+        if self.mode == "embedding" and not (self.embedding_model and self.judge.uses_model):
+            raise ValueError("mode 'embedding' needs embedding_model and a judge llm (judge.backend other than rules)")
+        return self
 
     def specs(self) -> list[dict]:
         return [
@@ -38,6 +54,11 @@ class DecontaminationStage(StrictModel):
             except (ValueError, OSError) as e:
                 problems.append((f"{field}.field", str(e)))
         return problems
+
+    def embedding_step(self):
+        from filters.embedding_neighbours import EmbeddingNeighbours
+
+        return EmbeddingNeighbours(self.embedding_model, self.specs(), top_k=self.top_k, device=self.device)
 
     def filter(self, exclusion_writer=None) -> NGramDecontaminationFilter:
         return NGramDecontaminationFilter(self.specs(), n=self.n_grams, exclusion_writer=exclusion_writer)

@@ -152,3 +152,17 @@ class LLMFilterParser(CompletionStep):
         if head.startswith("DROP"):
             return "llm_rejected"
         return failure_reason(text)
+
+
+class DecontaminationJudgeParser(CompletionStep):
+    """`CLEAN` keeps the question; `CONTAMINATED` quarantines it as benchmark_match."""
+
+    name = "decontamination_judge"
+
+    def handle(self, doc: Document, text: str):
+        head = text.strip().upper()
+        if head.startswith("CLEAN"):
+            doc.metadata.pop("benchmark_neighbours", None)
+            return [doc]
+        # quarantined records keep the neighbours the judge saw, for audit
+        return "benchmark_match" if head.startswith("CONTAMINATED") else failure_reason(text)

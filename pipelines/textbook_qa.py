@@ -30,7 +30,7 @@ from factory.recipe import Recipe, StrictModel
 from factory.stage import Stage
 from filters.chunker import BookChunker
 from filters.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
-from filters.qa_llm import CoTParser, LLMFilterParser, QAExtractionParser, RefineParser
+from filters.qa_llm import CoTParser, DecontaminationJudgeParser, LLMFilterParser, QAExtractionParser, RefineParser
 from filters.qa_rules import RulesQAExtractor
 from filters.read_errors import ReadErrorFilter
 from filters.reference_answer import ReferenceAnswerStep
@@ -82,6 +82,7 @@ FUNNEL = [
     "filter",
     "llm_filter",
     "decontamination",
+    "decontamination_judge",
     "reference",
 ]
 PROMPTS = Path(__file__).parent / "prompts"
@@ -136,6 +137,8 @@ def llm_stages(recipe: Recipe) -> dict[str, tuple[LLMConfig, Path]]:
     """The stages this build sends to a model, with their prompt files."""
     s = recipe.stages
     configured = {"extract": s.extract.llm, "refine": s.refine.llm, "cot": s.cot.llm, "filter": s.filter.llm}
+    if s.decontamination.mode == "embedding":
+        configured["decontamination"] = s.decontamination.judge
     return {
         name: (llm, prompt_path(name, llm, s.extract.standard)) for name, llm in configured.items() if llm.uses_model
     }
@@ -145,7 +148,7 @@ def llm_info(recipe: Recipe) -> list[dict]:
     """Model, revision, generation parameters and prompt hash of every LLM stage (manifest and card)."""
     from factory.llm.inference import prompt_hash
 
-    return [
+    info = [
         {
             "stage": name,
             "backend": llm.backend,
@@ -157,6 +160,20 @@ def llm_info(recipe: Recipe) -> list[dict]:
         }
         for name, (llm, path) in llm_stages(recipe).items()
     ]
+    d = recipe.stages.decontamination
+    if d.mode == "embedding":
+        info.append(
+            {
+                "stage": "decontamination-embedding",
+                "backend": "transformers",
+                "model": d.embedding_model,
+                "revision": None,
+                "generation": {"top_k": d.top_k},
+                "prompt": None,
+                "prompt_sha256": "",
+            }
+        )
+    return info
 
 
 def preflight(recipe: Recipe) -> list[tuple[str, str]]:
@@ -228,7 +245,14 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         *([llm_round("cot", CoTParser(quarantine("cot")))] if "cot" in rounds else []),
         QARulesFilter(exclusion_writer=quarantine("filter")),
         *([llm_round("filter", LLMFilterParser(quarantine("llm_filter")))] if "filter" in rounds else []),
-        s.decontamination.filter(quarantine("decontamination")),
+        *(
+            [
+                s.decontamination.embedding_step(),
+                llm_round("decontamination", DecontaminationJudgeParser(quarantine("decontamination_judge"))),
+            ]
+            if s.decontamination.mode == "embedding"
+            else [s.decontamination.filter(quarantine("decontamination"))]
+        ),
         ReferenceAnswerStep(exclusion_writer=quarantine("reference")),
         ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=qa_row),
         ParquetWriter(str(layout.data("provenance")), output_filename="train-${rank}.parquet", adapter=provenance_row),

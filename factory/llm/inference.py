@@ -25,7 +25,7 @@ from factory.stage import Stage
 SERVER_SCRIPT = Path(__file__).with_name("transformers_server.py")
 
 
-PLACEHOLDERS = ("{text}", "{question}", "{answer}", "{subject}")
+PLACEHOLDERS = ("{text}", "{question}", "{answer}", "{subject}", "{neighbours}")
 
 
 def load_prompt(path: Path) -> str:
@@ -36,13 +36,16 @@ def load_prompt(path: Path) -> str:
 
 
 def render_prompt(prompt: str, document: Document) -> str:
-    """{text} and {question} are the document text; {answer} and {subject} come from its metadata."""
+    """{text} and {question} are the document text; {answer}, {subject} and {neighbours} (numbered
+    benchmark questions, from the embedding search) come from its metadata."""
     meta = document.metadata
+    neighbours = "\n".join(f"{i}. {q}" for i, q in enumerate(meta.get("benchmark_neighbours") or [], start=1))
     return (
         prompt.replace("{text}", document.text)
         .replace("{question}", document.text)
         .replace("{answer}", str(meta.get("answer") or ""))
         .replace("{subject}", str(meta.get("subject") or ""))
+        .replace("{neighbours}", neighbours)
     )
 
 

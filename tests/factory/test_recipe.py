@@ -75,3 +75,21 @@ def test_hash_ignores_executor_kind_but_not_shard_count(make_recipe):
     ray = load_recipe(make_recipe(), ["executor.type=ray", "executor.workers=4"])
     more_shards = load_recipe(make_recipe(), ["executor.tasks=3"])
     assert local.hash() == ray.hash() != more_shards.hash()
+
+
+def test_embedding_decontamination_needs_an_embedding_model_and_a_judge(tmp_path):
+    path = tmp_path / "tb.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "recipe": "textbook_qa",
+                "name": "tb",
+                "input": {"path": str(tmp_path), "format": "pdf"},
+                "stages": {"decontamination": {"mode": "embedding", "embedding_model": "/m"}},
+                "output": {"path": str(tmp_path / "out")},
+            }
+        )
+    )
+    with pytest.raises(RecipeError, match="judge") as err:
+        load_recipe(path)
+    assert err.value.problems[0][0] == "stages.decontamination"

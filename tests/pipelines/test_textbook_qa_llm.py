@@ -168,6 +168,10 @@ class ScriptedModel(BaseHTTPRequestHandler):
         elif prompt.startswith("Rewrite this textbook question"):
             q = re.search(r"Question: (.+)", prompt).group(1)
             text = f"Question: {q}\nAnswer: We compute it step by step. So the result is \\boxed{{7 units}}."
+        elif prompt.startswith("Decide whether a training question"):
+            question = re.search(r"Training question:\n(.+)\n", prompt).group(1)
+            neighbours = prompt.split("Most similar benchmark questions:")[1]
+            text = "CONTAMINATED" if question in neighbours else "CLEAN"
         elif prompt.startswith("Does this answer show"):
             text = "REASONING"
         else:
@@ -212,3 +216,39 @@ def test_every_llm_round_with_a_scripted_endpoint(samples_textbooks, tmp_path):
         "cot",
         "filter",
     }
+
+
+@pytest.mark.slow
+def test_embedding_decontamination_with_a_judge(tiny_model, samples_textbooks, tmp_path):
+    ScriptedModel.prompts = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedModel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        judge = {
+            "backend": "endpoint",
+            "model": "scripted",
+            "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
+        }
+        bench = samples_textbooks / "benchmarks" / "scibench_sample.jsonl"
+        decontamination = {
+            "mode": "embedding",
+            "embedding_model": str(tiny_model),
+            "device": "cpu",
+            "top_k": 5,
+            "judge": judge,
+            "benchmarks": [{"path": str(bench)}],
+        }
+        run_factory("build", _recipe(tmp_path, samples_textbooks, {"decontamination": decontamination}))
+    finally:
+        server.shutdown()
+    out = tmp_path / "out"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["funnel"]["dropped"]["decontamination_judge/benchmark_match"] == 1
+    assert manifest["funnel"]["adds_up"]
+    (match,) = _quarantined(out, "decontamination_judge")
+    assert match["text"] in match["metadata"]["benchmark_neighbours"]
+    judged = [p for p in ScriptedModel.prompts if p.startswith("Decide whether")]
+    assert (
+        len(judged) == next(s for s in manifest["funnel"]["stages"] if s["stage"] == "decontamination_judge")["read"]
+    )
+    assert {m["stage"] for m in manifest["llm"]} == {"decontamination", "decontamination-embedding"}
