@@ -87,9 +87,11 @@ def _init_ray(recipe: Recipe) -> None:
             ray.init(num_cpus=recipe.executor.num_cpus, include_dashboard=False, log_to_driver=False)
 
 
-def _check_same_build(layout: OutputLayout, resolved: str, inputs: list[dict]) -> None:
-    """Resuming is only sound into a folder built from the same recipe and the same inputs."""
-    if layout.recipe.exists() and layout.recipe.read_text(encoding="utf-8") != resolved:
+def _check_same_build(layout: OutputLayout, recipe: Recipe, inputs: list[dict]) -> None:
+    """Resuming is only sound into a folder built from the same recipe (by hash: the executor may change)
+    and the same inputs."""
+    hash_file = layout.work / "recipe.sha256"
+    if hash_file.exists() and hash_file.read_text().strip() != recipe.hash():
         raise BuildError(
             f"{layout.root} holds a build of a different recipe (see its recipe.yaml): "
             "delete the folder or set another output.path"
@@ -109,11 +111,11 @@ def build(recipe: Recipe, source: str, command: str, log=print) -> OutputLayout 
         raise RecipeError(source, [(field, message, None) for field, message in problems])
 
     layout = OutputLayout(recipe.output.path)
-    resolved = recipe.resolved_yaml()
     inputs = provenance.input_files(recipe.input)
-    _check_same_build(layout, resolved, inputs)
+    _check_same_build(layout, recipe, inputs)
     layout.work.mkdir(parents=True, exist_ok=True)
-    layout.recipe.write_text(resolved, encoding="utf-8")
+    layout.recipe.write_text(recipe.resolved_yaml(), encoding="utf-8")
+    (layout.work / "recipe.sha256").write_text(recipe.hash() + "\n")
     layout.inputs_record.write_text(json.dumps(inputs, indent=1), encoding="utf-8")
     (layout.work / "command.txt").write_text(command + "\n", encoding="utf-8")
     log(f"building {recipe.name} ({recipe.recipe}) from {len(inputs)} input files into {layout.root}")
@@ -131,7 +133,13 @@ def build(recipe: Recipe, source: str, command: str, log=print) -> OutputLayout 
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
     for stage, executor in zip(stages, executors, strict=False):
         started = time.monotonic()
-        executor.run()
+        try:
+            executor.run()
+        except Exception as e:  # a task raised: datatrove kept what completed
+            raise BuildError(
+                f"stage {stage.name!r} failed: {type(e).__name__}: {e} (task logs in {layout.logs(stage.name)}/logs); "
+                "fix the cause and rerun the same command to resume"
+            ) from e
         timings[stage.name] = round(timings.get(stage.name, 0) + time.monotonic() - started, 3)
         timings_path.write_text(json.dumps(timings, indent=1))
         if incomplete := executor.get_incomplete_ranks(skip_completed=True):
