@@ -12,11 +12,14 @@ from pathlib import Path
 
 from datatrove.pipeline.dedup.minhash import MinhashConfig
 from datatrove.pipeline.writers.parquet import ParquetWriter
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from factory.chain import LLMRound, chain
 from factory.decontamination import DecontaminationStage
 from factory.dedup import minhash_stages
 from factory.layout import OutputLayout
+from factory.llm.config import LLMConfig
+from factory.llm.inference import load_prompt
 from factory.quarantine import QuarantineWriter
 from factory.readers import make_reader
 from factory.recipe import Recipe, StrictModel
@@ -26,6 +29,7 @@ from filters.math_classifier import MathClassifierFilter
 from filters.math_extract import MathHtmlExtractor
 from filters.read_errors import ReadErrorFilter
 from filters.url_blocklist import UrlBlocklistFilter
+from filters.web_pro import EduScoreParser, RefinedTextParser
 
 
 class UrlStage(StrictModel):
@@ -58,6 +62,31 @@ class DedupStage(StrictModel):
     hashes_per_bucket: int = Field(10, ge=1)
 
 
+class RefineStage(StrictModel):
+    """OctoThinker Web-Pro: an LLM scores each page's educational value (0-5), keeps pages scoring at least
+    `edu_threshold` (3 for recent crawls, 4 for old ones), then rewrites them into dense, logical text."""
+
+    enabled: bool = False
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    edu_threshold: int = Field(3, ge=0, le=5)
+    edu_prompt: str | None = None  # default: pipelines/prompts/math_web_edu.txt
+    refine_prompt: str | None = None  # default: pipelines/prompts/math_web_refine.txt
+
+    @model_validator(mode="after")
+    def _needs_model(self):
+        if self.enabled and not self.llm.uses_model:
+            raise ValueError(
+                "refine.enabled needs refine.llm with a model backend (vllm, sglang, endpoint, transformers)"
+            )
+        return self
+
+    def prompts(self) -> dict[str, Path]:
+        return {
+            "edu": Path(self.edu_prompt) if self.edu_prompt else PROMPTS / "math_web_edu.txt",
+            "refine": Path(self.refine_prompt) if self.refine_prompt else PROMPTS / "math_web_refine.txt",
+        }
+
+
 class Stages(StrictModel):
     url: UrlStage = Field(default_factory=UrlStage)
     extract: ExtractStage = Field(default_factory=ExtractStage)
@@ -65,10 +94,12 @@ class Stages(StrictModel):
     classifier: ClassifierStage = Field(default_factory=ClassifierStage)
     dedup: DedupStage = Field(default_factory=DedupStage)
     decontamination: DecontaminationStage = Field(default_factory=DecontaminationStage)
+    refine: RefineStage = Field(default_factory=RefineStage)
 
 
 # the order documents pass the filters; `dedup` drops without a reason of its own
-FUNNEL = ["read", "url", "extract", "language", "classifier", "dedup", "decontamination"]
+FUNNEL = ["read", "url", "extract", "language", "classifier", "dedup", "decontamination", "edu", "refine"]
+PROMPTS = Path(__file__).parent / "prompts"
 DEFAULT_REASONS = {"dedup": "near_duplicate"}
 CONFIGS = ["default"]
 COLUMNS = ["id", "url", "date", "text", "language", "language_score", "math_score"]
@@ -85,6 +116,7 @@ def output_row(_writer, document) -> dict:
         "language": meta.get("language"),
         "language_score": meta.get("language_score"),
         "math_score": meta.get("math_score"),
+        **({"edu_score": meta["edu_score"]} if "edu_score" in meta else {}),
     }
 
 
@@ -101,6 +133,26 @@ def _blocked_domains(stages: Stages) -> list[str]:
             if line := line.split("#", 1)[0].strip():
                 domains.append(line)
     return domains
+
+
+def llm_info(recipe: Recipe) -> list[dict]:
+    from factory.llm.inference import prompt_hash
+
+    r = recipe.stages.refine
+    if not r.enabled:
+        return []
+    return [
+        {
+            "stage": name,
+            "backend": r.llm.backend,
+            "model": r.llm.model,
+            "revision": r.llm.revision,
+            "generation": r.llm.generation_params(),
+            "prompt": path.name,
+            "prompt_sha256": prompt_hash(path),
+        }
+        for name, path in r.prompts().items()
+    ]
 
 
 def model_files(recipe: Recipe) -> dict[str, Path | None]:
@@ -133,6 +185,12 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
     if s.url.blocklist_file and not Path(s.url.blocklist_file).is_file():
         problems.append(("stages.url.blocklist_file", f"no such file: {s.url.blocklist_file}"))
     problems += s.decontamination.problems()
+    if s.refine.enabled:
+        for name, path in s.refine.prompts().items():
+            try:
+                load_prompt(path)
+            except (OSError, ValueError) as e:
+                problems.append((f"stages.refine.{name}_prompt", str(e)))
     if recipe.input.format == "pdf":
         problems.append(("input.format", "math_web reads web pages: warc, html, jsonl or parquet"))
     return problems
@@ -167,12 +225,20 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         ),
         MathClassifierFilter(s.classifier.model, s.classifier.threshold, exclusion_writer=quarantine("classifier")),
     ]
+    web_pro = []
+    if s.refine.enabled:
+        prompts = s.refine.prompts()
+        web_pro = [
+            LLMRound("edu", s.refine.llm, prompts["edu"], EduScoreParser(s.refine.edu_threshold, quarantine("edu"))),
+            LLMRound("refine", s.refine.llm, prompts["refine"], RefinedTextParser(quarantine("refine"))),
+        ]
     finish = [
         s.decontamination.filter(quarantine("decontamination")),
+        *web_pro,
         ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=output_row),
     ]
     if not s.dedup.enabled:
-        return [Stage("filter", pages + finish, tasks)]
+        return chain("filter", pages + finish, layout, tasks)
 
     minhash = MinhashConfig(
         n_grams=s.dedup.n_grams,
@@ -223,6 +289,7 @@ def card_context(recipe: Recipe) -> dict:
         "classifier_card": classifier_note,
         "benchmarks": [b["name"] for b in s.decontamination.specs()],
         "limitations": limitations,
+        "llm": llm_info(recipe),
         "summary": "Web pages with mathematical content, extracted with LaTeX preserved, filtered by language and a "
         "math classifier, near-deduplicated and decontaminated against benchmark questions.",
     }
