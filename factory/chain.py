@@ -36,7 +36,7 @@ def chain(first: str, items: list, layout: OutputLayout, tasks: int) -> list[Sta
         current.append(JsonlWriter(str(handoff), output_filename="${rank}.jsonl.gz"))
         stages.append(Stage(name, current, tasks))
         round_stage = llm_round(item.name, item.llm, item.prompt, handoff, layout, tasks)
-        round_stage.workers = 1  # one model server at a time on a node
+        round_stage.serves_model = True
         stages.append(round_stage)
         current, name = [RoundOutputReader(str(layout.scratch(f"llm/{item.name}"))), item.parser], f"after-{item.name}"
     stages.append(Stage(name, current, tasks))

@@ -32,6 +32,8 @@ def make_executors(recipe: Recipe, stages: list[Stage], layout: OutputLayout) ->
     for stage in stages:
         logs = str(layout.logs(stage.name))
         workers = stage.workers if stage.workers is not None else cfg.workers
+        if cfg.type == "local" and stage.serves_model:
+            workers = 1  # a model server per task would oversubscribe this machine's accelerators
         if cfg.type == "local":
             from datatrove.executor import LocalPipelineExecutor
 

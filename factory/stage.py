@@ -15,3 +15,4 @@ class Stage:
     pipeline: list[PipelineStep]
     tasks: int
     workers: int | None = None  # None: the recipe's executor.workers
+    serves_model: bool = False  # each task starts a model server: on one machine, one task at a time
