@@ -24,7 +24,7 @@ class LLMRound:
     parser: PipelineStep
 
 
-def chain(first: str, items: list, layout: OutputLayout, tasks: int) -> list[Stage]:
+def chain(first: str, items: list, layout: OutputLayout, tasks: int, seed: int = 0) -> list[Stage]:
     """Steps run together in a stage; each LLM round ends a stage, runs as its own, and the next stage
     starts by reading its completions back. Ranks line up across the cut (rank r hands rank r its shard)."""
     stages, current, name = [], [], first
@@ -35,7 +35,7 @@ def chain(first: str, items: list, layout: OutputLayout, tasks: int) -> list[Sta
         handoff = layout.scratch(f"handoff/{item.name}")
         current.append(JsonlWriter(str(handoff), output_filename="${rank}.jsonl.gz"))
         stages.append(Stage(name, current, tasks))
-        round_stage = llm_round(item.name, item.llm, item.prompt, handoff, layout, tasks)
+        round_stage = llm_round(item.name, item.llm, item.prompt, handoff, layout, tasks, seed)
         round_stage.serves_model = True
         stages.append(round_stage)
         current, name = [RoundOutputReader(str(layout.scratch(f"llm/{item.name}"))), item.parser], f"after-{item.name}"

@@ -38,6 +38,7 @@ def minhash_stages(
             ],
             layout,
             tasks,
+            config.seed,
         ),
         Stage(
             "dedup-buckets", [MinhashDedupBuckets(str(signatures), str(buckets), config=config)], config.num_buckets
@@ -52,5 +53,6 @@ def minhash_stages(
             ],
             layout,
             tasks,
+            config.seed,
         ),
     ]

@@ -238,7 +238,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=output_row),
     ]
     if not s.dedup.enabled:
-        return chain("filter", pages + finish, layout, tasks)
+        return chain("filter", pages + finish, layout, tasks, recipe.seed)
 
     minhash = MinhashConfig(
         n_grams=s.dedup.n_grams,

@@ -258,7 +258,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         ParquetWriter(str(layout.data("provenance")), output_filename="train-${rank}.parquet", adapter=provenance_row),
     ]
     if not s.dedup.enabled:
-        return chain("filter", pairs + finish, layout, tasks)
+        return chain("filter", pairs + finish, layout, tasks, recipe.seed)
     minhash = MinhashConfig(
         n_grams=s.dedup.n_grams,
         num_buckets=s.dedup.num_buckets,

@@ -53,9 +53,16 @@ def prompt_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-async def chat_rollout(document: Document, generate, *, prompt: str, params: dict, timeout: float):
+def request_seed(seed: int, doc_id: str) -> int:
+    """A sampling seed from the recipe seed and the document id: the same draw whatever the order or process."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+async def chat_rollout(document: Document, generate, *, prompt: str, params: dict, timeout: float, seed: int = 0):
     """One chat request per document; failures become results the parser can quarantine."""
     payload = {"messages": [{"role": "user", "content": render_prompt(prompt, document)}], **params}
+    if params.get("temperature"):
+        payload["seed"] = request_seed(seed, document.id)
     try:
         result = await asyncio.wait_for(generate(payload), timeout)
     except TimeoutError:
@@ -121,7 +128,9 @@ class LLMRunner(InferenceRunner):
             self.config.api_key = None
 
 
-def llm_round(name: str, llm: LLMConfig, prompt: Path, source: Path, layout: OutputLayout, tasks: int) -> Stage:
+def llm_round(
+    name: str, llm: LLMConfig, prompt: Path, source: Path, layout: OutputLayout, tasks: int, seed: int = 0
+) -> Stage:
     """Stage `llm-NAME`: rank r's documents in `source` -> the model -> work/llm/NAME/."""
     output = layout.scratch(f"llm/{name}")
     runner = LLMRunner(
@@ -132,6 +141,7 @@ def llm_round(name: str, llm: LLMConfig, prompt: Path, source: Path, layout: Out
             "prompt": load_prompt(prompt),
             "params": llm.generation_params(),
             "timeout": llm.request_timeout,
+            "seed": seed,
         },
         checkpoints_local_dir=str(layout.scratch(f"llm_cache/{name}")),
         api_key_env=llm.api_key_env,
