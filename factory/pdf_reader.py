@@ -34,7 +34,7 @@ def page_lines(page) -> list[tuple[float, float, int, str]]:
     its height evenly (only gaps between blocks matter for paragraphs).
     """
     lines = []
-    for x0, y0, x1, y1, text, number, kind in page.get_text("blocks", sort=True, flags=pymupdf.TEXTFLAGS_TEXT):
+    for _x0, y0, _x1, y1, text, number, kind in page.get_text("blocks", sort=True, flags=pymupdf.TEXTFLAGS_TEXT):
         if kind != 0:
             continue
         rows = [row.strip() for row in text.split("\n") if row.strip()]

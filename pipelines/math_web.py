@@ -19,7 +19,7 @@ from factory.decontamination import DecontaminationStage
 from factory.dedup import minhash_stages
 from factory.layout import OutputLayout
 from factory.llm.config import LLMConfig
-from factory.llm.inference import load_prompt
+from factory.llm.inference import llm_entry, load_prompt
 from factory.quarantine import QuarantineWriter
 from factory.readers import make_reader
 from factory.recipe import Recipe, StrictModel
@@ -136,23 +136,8 @@ def _blocked_domains(stages: Stages) -> list[str]:
 
 
 def llm_info(recipe: Recipe) -> list[dict]:
-    from factory.llm.inference import prompt_hash
-
     r = recipe.stages.refine
-    if not r.enabled:
-        return []
-    return [
-        {
-            "stage": name,
-            "backend": r.llm.backend,
-            "model": r.llm.model,
-            "revision": r.llm.revision,
-            "generation": r.llm.generation_params(),
-            "prompt": path.name,
-            "prompt_sha256": prompt_hash(path),
-        }
-        for name, path in r.prompts().items()
-    ]
+    return [llm_entry(name, r.llm, path) for name, path in r.prompts().items()] if r.enabled else []
 
 
 def model_files(recipe: Recipe) -> dict[str, Path | None]:

@@ -23,7 +23,7 @@ from factory.decontamination import DecontaminationStage
 from factory.dedup import minhash_stages
 from factory.layout import OutputLayout
 from factory.llm.config import LLMConfig
-from factory.llm.inference import load_prompt
+from factory.llm.inference import llm_entry, load_prompt
 from factory.pdf_reader import PdfBookReader
 from factory.quarantine import QuarantineWriter
 from factory.recipe import Recipe, StrictModel
@@ -146,20 +146,7 @@ def llm_stages(recipe: Recipe) -> dict[str, tuple[LLMConfig, Path]]:
 
 def llm_info(recipe: Recipe) -> list[dict]:
     """Model, revision, generation parameters and prompt hash of every LLM stage (manifest and card)."""
-    from factory.llm.inference import prompt_hash
-
-    info = [
-        {
-            "stage": name,
-            "backend": llm.backend,
-            "model": llm.model,
-            "revision": llm.revision,
-            "generation": llm.generation_params(),
-            "prompt": path.name,
-            "prompt_sha256": prompt_hash(path),
-        }
-        for name, (llm, path) in llm_stages(recipe).items()
-    ]
+    info = [llm_entry(name, llm, path) for name, (llm, path) in llm_stages(recipe).items()]
     d = recipe.stages.decontamination
     if d.mode == "embedding":
         info.append(

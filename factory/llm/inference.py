@@ -53,6 +53,19 @@ def prompt_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def llm_entry(stage: str, llm: LLMConfig, prompt: Path) -> dict:
+    """What the manifest and the card record of an LLM stage: model, revision, generation, prompt hash."""
+    return {
+        "stage": stage,
+        "backend": llm.backend,
+        "model": llm.model,
+        "revision": llm.revision,
+        "generation": llm.generation_params(),
+        "prompt": prompt.name,
+        "prompt_sha256": prompt_hash(prompt),
+    }
+
+
 def request_seed(seed: int, doc_id: str) -> int:
     """A sampling seed from the recipe seed and the document id: the same draw whatever the order or process."""
     return int.from_bytes(hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
