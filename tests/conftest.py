@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -132,3 +136,45 @@ def tiny_model(tmp_path_factory) -> Path:
     )
     GPT2LMHeadModel(config).save_pretrained(path)
     return path
+
+
+@contextlib.contextmanager
+def scripted_endpoint(respond):
+    """A loopback OpenAI-compatible endpoint: `respond(prompt) -> completion text`. Yields (url, prompts seen)."""
+    prompts: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _reply(self, payload):
+            body = json.dumps(payload).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            self._reply({"object": "list", "data": [{"id": "scripted"}]})
+
+        def do_POST(self):
+            prompt = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["messages"][0]["content"]
+            prompts.append(prompt)
+            text = respond(prompt)
+            try:
+                self._reply(
+                    {
+                        "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+                    }
+                )
+            except BrokenPipeError:  # the client gave up (a timeout under test)
+                pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", prompts
+    finally:
+        server.shutdown()

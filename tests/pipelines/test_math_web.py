@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import recipe_writer, run_factory
+from conftest import recipe_writer, run_factory, scripted_endpoint
 
 EXPECTED_REASONS = {
     "read/truncated_warc",
@@ -229,53 +229,23 @@ def test_ray_executor_matches_local(build, samples, classifier_model, tmp_path):
 
 
 def test_web_pro_rounds_with_a_scripted_endpoint(make_recipe, tmp_path):
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    def respond(prompt: str) -> str:
+        page = prompt.split("Page:\n", 1)[1]
+        if prompt.startswith("Rate the educational value"):
+            return "Clear notes. Score: 2" if "trigonometry" in page else "Textbook-like. Score: 4"
+        return "REFINED " + " ".join(page.split()[:200])
 
-    class Scripted(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def _reply(self, payload):
-            body = json.dumps(payload).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self):
-            self._reply({"data": [{"id": "scripted"}]})
-
-        def do_POST(self):
-            prompt = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["messages"][0]["content"]
-            page = prompt.split("Page:\n", 1)[1]
-            if prompt.startswith("Rate the educational value"):
-                text = "Clear notes. Score: 2" if "trigonometry" in page else "Textbook-like. Score: 4"
-            else:
-                text = "REFINED " + " ".join(page.split()[:200])
-            self._reply({"choices": [{"message": {"content": text}, "finish_reason": "stop"}], "usage": {}})
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        base = make_recipe(output=tmp_path / "plain")
-        recipe = yaml.safe_load(base.read_text())
+    with scripted_endpoint(respond) as (url, _):
+        recipe = yaml.safe_load(make_recipe().read_text())
         recipe["output"]["path"] = str(tmp_path / "webpro")
         recipe["stages"]["refine"] = {
             "enabled": True,
             "edu_threshold": 3,
-            "llm": {
-                "backend": "endpoint",
-                "model": "scripted",
-                "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
-            },
+            "llm": {"backend": "endpoint", "model": "scripted", "endpoint_url": url},
         }
         path = tmp_path / "webpro.yaml"
         path.write_text(yaml.safe_dump(recipe))
         run_factory("build", path)
-    finally:
-        server.shutdown()
     out = tmp_path / "webpro"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["funnel"]["adds_up"] and manifest["funnel"]["dropped"]["edu/low_edu_score"] >= 1

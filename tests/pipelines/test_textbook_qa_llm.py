@@ -6,14 +6,12 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_factory
+from conftest import run_factory, scripted_endpoint
 
 SECRET = "sk-test-SECRET-0123456789"
 
@@ -128,77 +126,45 @@ def test_endpoint_backend_against_the_same_server_keeps_the_key_secret(tiny_mode
         server.wait(timeout=30)
 
 
-class ScriptedModel(BaseHTTPRequestHandler):
-    """An OpenAI-compatible endpoint with scripted answers for each textbook_qa prompt."""
-
-    prompts: list = []
-
-    def log_message(self, *args):
-        pass
-
-    def _reply(self, payload):
-        body = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        self._reply({"object": "list", "data": [{"id": "scripted"}]})
-
-    def do_POST(self):
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        prompt = request["messages"][0]["content"]
-        self.prompts.append(prompt)
-        if "extract question-answer pairs" in prompt:
-            if "A solution is a homogeneous mixture" in prompt:
-                time.sleep(3)  # longer than the recipe's request_timeout
-                text = "too late"
-            elif "The mole links" in prompt:
-                text = "I'm sorry, I can't help with that."
-            else:
-                exercises = re.findall(r"Exercise \d+\.\d+\. (.+?\?)", prompt)
-                text = (
-                    "\n".join(
-                        f"Question: {q}\nAnswer: We compute it step by step. The result is 7 units." for q in exercises
-                    )
-                    or "[NO QA]"
-                )
-        elif prompt.startswith("Rewrite this textbook question"):
-            q = re.search(r"Question: (.+)", prompt).group(1)
-            text = f"Question: {q}\nAnswer: We compute it step by step. So the result is \\boxed{{7 units}}."
-        elif prompt.startswith("Decide whether a training question"):
-            question = re.search(r"Training question:\n(.+)\n", prompt).group(1)
-            neighbours = prompt.split("Most similar benchmark questions:")[1]
-            text = "CONTAMINATED" if question in neighbours else "CLEAN"
-        elif prompt.startswith("Does this answer show"):
-            text = "REASONING"
-        else:
-            text = "DROP: contradicts itself" if "cyclist" in prompt else "KEEP"
-        self._reply(
-            {
-                "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1},
-            }
+def scripted_textbook_model(prompt: str) -> str:
+    """Scripted answers for each textbook_qa prompt, with a timeout, a refusal and a rejection planted."""
+    if "extract question-answer pairs" in prompt:
+        if "A solution is a homogeneous mixture" in prompt:
+            time.sleep(3)  # longer than the recipe's request_timeout
+            return "too late"
+        if "The mole links" in prompt:
+            return "I'm sorry, I can't help with that."
+        exercises = re.findall(r"Exercise \d+\.\d+\. (.+?\?)", prompt)
+        return (
+            "\n".join(f"Question: {q}\nAnswer: We compute it step by step. The result is 7 units." for q in exercises)
+            or "[NO QA]"
         )
+    if prompt.startswith("Rewrite this textbook question"):
+        question = re.search(r"Question: (.+)", prompt).group(1)
+        return f"Question: {question}\nAnswer: We compute it step by step. So the result is \\boxed{{7 units}}."
+    if prompt.startswith("Decide whether a training question"):
+        question = re.search(r"Training question:\n(.+)\n", prompt).group(1)
+        return "CONTAMINATED" if question in prompt.split("Most similar benchmark questions:")[1] else "CLEAN"
+    if prompt.startswith("Does this answer show"):
+        return "REASONING"
+    return "DROP: contradicts itself" if "cyclist" in prompt else "KEEP"
 
 
 def test_every_llm_round_with_a_scripted_endpoint(samples_textbooks, tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedModel)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        llm = {
-            "backend": "endpoint",
-            "model": "scripted",
-            "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
-            "request_timeout": 1,
-        }
-        stages = {name: {"llm": llm} for name in ("extract", "refine", "cot", "filter")}
-        run_factory("build", _recipe(tmp_path, samples_textbooks, stages))
-    finally:
-        server.shutdown()
     out = tmp_path / "out"
+    with scripted_endpoint(scripted_textbook_model) as (url, prompts):
+        llm = {"backend": "endpoint", "model": "scripted", "endpoint_url": url, "request_timeout": 1}
+        stages = {name: {"llm": llm} for name in ("extract", "refine", "cot", "filter")}
+        recipe = _recipe(tmp_path, samples_textbooks, stages)
+        run_factory("build", recipe)
+        asked, before = len(prompts), json.loads((out / "manifest.json").read_text())["outputs"]
+        # a crash after the refine round got every answer but before its task was marked complete:
+        # the rerun takes the answers from datatrove's request cache and asks the model nothing again
+        for completion in (out / "work" / "logs" / "llm-refine" / "completions").iterdir():
+            completion.unlink()
+        run_factory("build", recipe)
+        assert len(prompts) == asked
+        assert json.loads((out / "manifest.json").read_text())["outputs"] == before
     funnel = json.loads((out / "manifest.json").read_text())["funnel"]
     assert funnel["adds_up"]
     assert funnel["dropped"].get("extract/llm_timeout", 0) >= 1
@@ -210,26 +176,15 @@ def test_every_llm_round_with_a_scripted_endpoint(samples_textbooks, tmp_path):
     assert table.num_rows >= 3
     assert set(table.column("reference_answer").to_pylist()) == {"7 units"}
     assert all("\\boxed{7 units}" in a for a in table.column("answer").to_pylist())
-    assert {m["stage"] for m in json.loads((out / "manifest.json").read_text())["llm"]} == {
-        "extract",
-        "refine",
-        "cot",
-        "filter",
-    }
+    stages_with_models = {m["stage"] for m in json.loads((out / "manifest.json").read_text())["llm"]}
+    assert stages_with_models == {"extract", "refine", "cot", "filter"}
 
 
 @pytest.mark.slow
 def test_embedding_decontamination_with_a_judge(tiny_model, samples_textbooks, tmp_path):
-    ScriptedModel.prompts = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedModel)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        judge = {
-            "backend": "endpoint",
-            "model": "scripted",
-            "endpoint_url": f"http://127.0.0.1:{server.server_address[1]}",
-        }
-        bench = samples_textbooks / "benchmarks" / "scibench_sample.jsonl"
+    bench = samples_textbooks / "benchmarks" / "scibench_sample.jsonl"
+    with scripted_endpoint(scripted_textbook_model) as (url, prompts):
+        judge = {"backend": "endpoint", "model": "scripted", "endpoint_url": url}
         decontamination = {
             "mode": "embedding",
             "embedding_model": str(tiny_model),
@@ -239,15 +194,13 @@ def test_embedding_decontamination_with_a_judge(tiny_model, samples_textbooks, t
             "benchmarks": [{"path": str(bench)}],
         }
         run_factory("build", _recipe(tmp_path, samples_textbooks, {"decontamination": decontamination}))
-    finally:
-        server.shutdown()
     out = tmp_path / "out"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["funnel"]["dropped"]["decontamination_judge/benchmark_match"] == 1
     assert manifest["funnel"]["adds_up"]
     (match,) = _quarantined(out, "decontamination_judge")
     assert match["text"] in match["metadata"]["benchmark_neighbours"]
-    judged = [p for p in ScriptedModel.prompts if p.startswith("Decide whether")]
+    judged = [p for p in prompts if p.startswith("Decide whether")]
     assert (
         len(judged) == next(s for s in manifest["funnel"]["stages"] if s["stage"] == "decontamination_judge")["read"]
     )
