@@ -9,12 +9,28 @@ from datatrove.pipeline.dedup.minhash import (
     MinhashDedupSignature,
 )
 from datatrove.pipeline.writers.jsonl import JsonlWriter
+from pydantic import Field
 
 from factory.chain import chain
 from factory.layout import OutputLayout
 from factory.readers import RankShardReader
+from factory.recipe import StrictModel
 from factory.stage import Stage
 from filters.near_dedup import NearDuplicateFilter
+
+
+class MinHashStage(StrictModel):
+    """The `dedup:` block; defaults are MegaMath's (11 buckets x 10 hashes, 5-grams: ~0.79 Jaccard)."""
+
+    enabled: bool = True
+    n_grams: int = Field(5, ge=1)
+    num_buckets: int = Field(11, ge=1)
+    hashes_per_bucket: int = Field(10, ge=1)
+
+    def config(self, seed: int) -> MinhashConfig:
+        return MinhashConfig(
+            n_grams=self.n_grams, num_buckets=self.num_buckets, hashes_per_bucket=self.hashes_per_bucket, seed=seed
+        )
 
 
 def minhash_stages(

@@ -20,3 +20,12 @@ class QuarantineWriter(JsonlWriter):
     def write(self, document: Document, rank: int = 0, **kwargs):
         document.metadata.setdefault("filter_reason", self.default_reason)
         super().write(document, rank, **kwargs)
+
+
+def quarantine_writers(layout, default_reasons: dict[str, str]):
+    """`quarantine(stage)` -> the writer of removed/STAGE/, stamping the stage's default reason."""
+
+    def quarantine(stage: str) -> QuarantineWriter:
+        return QuarantineWriter(str(layout.removed(stage)), default_reason=default_reasons.get(stage, stage))
+
+    return quarantine

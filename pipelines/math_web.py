@@ -10,17 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from datatrove.pipeline.dedup.minhash import MinhashConfig
 from datatrove.pipeline.writers.parquet import ParquetWriter
 from pydantic import Field, model_validator
 
 from factory.chain import LLMRound, chain
 from factory.decontamination import DecontaminationStage
-from factory.dedup import minhash_stages
+from factory.dedup import MinHashStage, minhash_stages
 from factory.layout import OutputLayout
 from factory.llm.config import LLMConfig
 from factory.llm.inference import llm_entry, load_prompt
-from factory.quarantine import QuarantineWriter
+from factory.quarantine import quarantine_writers
 from factory.readers import make_reader
 from factory.recipe import Recipe, StrictModel
 from factory.stage import Stage
@@ -55,11 +54,8 @@ class ClassifierStage(StrictModel):
     threshold: float = Field(0.4, ge=0, le=1)
 
 
-class DedupStage(StrictModel):
-    enabled: bool = True
-    n_grams: int = Field(5, ge=1)
-    num_buckets: int = Field(11, ge=1)
-    hashes_per_bucket: int = Field(10, ge=1)
+class DedupStage(MinHashStage):
+    """MegaMath: 11 buckets x 10 hashes (~0.79 Jaccard), 5-gram shingles."""
 
 
 class RefineStage(StrictModel):
@@ -184,8 +180,7 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
 def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     s, tasks = recipe.stages, recipe.executor.tasks
 
-    def quarantine(stage: str) -> QuarantineWriter:
-        return QuarantineWriter(str(layout.removed(stage)), default_reason=DEFAULT_REASONS.get(stage, stage))
+    quarantine = quarantine_writers(layout, DEFAULT_REASONS)
 
     pages = [
         make_reader(recipe.input),
@@ -225,18 +220,11 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     if not s.dedup.enabled:
         return chain("filter", pages + finish, layout, tasks, recipe.seed)
 
-    minhash = MinhashConfig(
-        n_grams=s.dedup.n_grams,
-        num_buckets=s.dedup.num_buckets,
-        hashes_per_bucket=s.dedup.hashes_per_bucket,
-        seed=recipe.seed,
-    )
-    return minhash_stages(pages, finish, layout, tasks, minhash, quarantine)
+    return minhash_stages(pages, finish, layout, tasks, s.dedup.config(recipe.seed), quarantine)
 
 
 CARD = {
     "section": "math_web.md.j2",
-    "pretty_name_suffix": "math web corpus",
     "task_categories": ["text-generation"],
     "tags": ["math", "pretraining", "web", "datatrove", "dataset-factory"],
     "citation": """@article{zhou2025megamath,

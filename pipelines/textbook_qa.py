@@ -14,18 +14,17 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from datatrove.pipeline.dedup.minhash import MinhashConfig
 from datatrove.pipeline.writers.parquet import ParquetWriter
 from pydantic import Field
 
 from factory.chain import LLMRound, chain
 from factory.decontamination import DecontaminationStage
-from factory.dedup import minhash_stages
+from factory.dedup import MinHashStage, minhash_stages
 from factory.layout import OutputLayout
 from factory.llm.config import LLMConfig
 from factory.llm.inference import llm_entry, load_prompt
 from factory.pdf_reader import PdfBookReader
-from factory.quarantine import QuarantineWriter
+from factory.quarantine import quarantine_writers
 from factory.recipe import Recipe, StrictModel
 from factory.stage import Stage
 from filters.chunker import BookChunker
@@ -52,8 +51,9 @@ class LLMStage(StrictModel):
     llm: LLMConfig = Field(default_factory=LLMConfig)  # rules: refine and CoT are skipped; filter runs its rules
 
 
-class DedupStage(StrictModel):
-    enabled: bool = True
+class DedupStage(MinHashStage):
+    """MegaScience question dedup: word 3-grams, ~0.6 Jaccard; questions under `min_words` dropped first."""
+
     min_words: int = Field(5, ge=1)
     n_grams: int = Field(3, ge=1)
     num_buckets: int = Field(12, ge=1)  # 12 x 5: Jaccard threshold ~(1/12)^(1/5) = 0.61
@@ -198,8 +198,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     s, tasks = recipe.stages, recipe.executor.tasks
     rounds = llm_stages(recipe)
 
-    def quarantine(stage: str) -> QuarantineWriter:
-        return QuarantineWriter(str(layout.removed(stage)), default_reason=DEFAULT_REASONS.get(stage, stage))
+    quarantine = quarantine_writers(layout, DEFAULT_REASONS)
 
     def llm_round(name: str, parser) -> LLMRound:
         llm, prompt = rounds[name]
@@ -246,13 +245,7 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     ]
     if not s.dedup.enabled:
         return chain("filter", pairs + finish, layout, tasks, recipe.seed)
-    minhash = MinhashConfig(
-        n_grams=s.dedup.n_grams,
-        num_buckets=s.dedup.num_buckets,
-        hashes_per_bucket=s.dedup.hashes_per_bucket,
-        seed=recipe.seed,
-    )
-    return minhash_stages(pairs, finish, layout, tasks, minhash, quarantine)
+    return minhash_stages(pairs, finish, layout, tasks, s.dedup.config(recipe.seed), quarantine)
 
 
 CARD = {
