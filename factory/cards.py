@@ -59,12 +59,17 @@ def _config_stats(layout: OutputLayout, config: str, text_column: str) -> dict:
     return stats
 
 
-def _plot_funnel(funnel: dict, path: Path) -> None:
+def _pyplot():
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _plot_funnel(funnel: dict, path: Path) -> None:
+    plt = _pyplot()
     stages = funnel["stages"]
     fig, ax = plt.subplots(figsize=(7, 0.5 * len(stages) + 1.2))
     names = [s["stage"] for s in stages][::-1]
@@ -79,11 +84,7 @@ def _plot_funnel(funnel: dict, path: Path) -> None:
 
 
 def _plot_lengths(lengths: list[int], path: Path, column: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.2))
     ax.hist(lengths or [0], bins=30, color="#2b8cbe")
     ax.set_xlabel(f"characters in `{column}`")

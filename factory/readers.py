@@ -22,8 +22,8 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def error_document(doc_id: str, reason: str, detail: str, source: str, text: str = "") -> Document:
-    return Document(text=text, id=doc_id, metadata={"read_error": reason, "error": detail[:500], "source": source})
+def error_document(doc_id: str, reason: str, detail: str, source: str) -> Document:
+    return Document(text="", id=doc_id, metadata={"read_error": reason, "error": detail[:500], "source": source})
 
 
 def decode_html(content: bytes, declared: str | None = None) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class RecipeError(Exception):
@@ -96,7 +96,7 @@ StagesT = TypeVar("StagesT", bound=BaseModel)
 
 class Recipe(StrictModel, Generic[StagesT]):
     recipe: str
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=96)
     seed: int = 0
     input: InputConfig
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
@@ -104,15 +104,8 @@ class Recipe(StrictModel, Generic[StagesT]):
     output: OutputConfig
     publish: PublishConfig = Field(default_factory=PublishConfig)
 
-    @field_validator("name")
-    @classmethod
-    def _name_short(cls, value: str) -> str:
-        if len(value) > 96:
-            raise ValueError("name must be at most 96 characters")
-        return value
-
     def resolved_yaml(self) -> str:
-        """The recipe with every default filled in: saved with the output and hashed into the manifest."""
+        """The recipe with every default filled in, saved with the output (the manifest holds `hash()`)."""
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
     def hash(self) -> str:

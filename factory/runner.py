@@ -177,7 +177,7 @@ def finalize(layout: OutputLayout, log=print) -> OutputLayout:
         "git_commit": provenance.git_commit(),
         "inputs": {"count": len(inputs), "hash": provenance.digest_of(inputs), "files": inputs},
         "models": provenance.model_entries(module.model_files(recipe)),
-        "llm": module.llm_info(recipe) if hasattr(module, "llm_info") else [],
+        "llm": module.llm_info(recipe),
         "funnel": funnel,
         "outputs": {"hash": provenance.digest_of(outputs), "files": outputs},
         "timings_s": json.loads(timings_path.read_text()) if timings_path.exists() else {},
