@@ -25,10 +25,18 @@ class DecontaminationStage(StrictModel):
     benchmarks: list[BenchmarkFile] = Field(default_factory=list)
     mode: Literal["ngram", "embedding"] = "ngram"
     n_grams: int = Field(13, ge=1)
+    # items of min_n_grams..n_grams-1 words match whole; shorter ones ("Solve for x.") are not checked
+    min_n_grams: int = Field(8, ge=1)
     embedding_model: str | None = None
     top_k: int = Field(5, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     judge: LLMConfig = Field(default_factory=LLMConfig)
+
+    @model_validator(mode="after")
+    def _min_n_grams_at_most_n_grams(self):
+        if self.min_n_grams > self.n_grams:
+            raise ValueError(f"min_n_grams ({self.min_n_grams}) must not exceed n_grams ({self.n_grams})")
+        return self
 
     @model_validator(mode="after")
     def _embedding_needs_models(self):
@@ -41,6 +49,9 @@ class DecontaminationStage(StrictModel):
             {"name": b.name or Path(b.path).name.split(".")[0], "path": str(Path(b.path).absolute()), "field": b.field}
             for b in self.benchmarks
         ]
+
+    def referenced_files(self) -> dict[str, Path]:
+        return {f"benchmark:{spec['name']}": Path(spec["path"]) for spec in self.specs()}
 
     def problems(self, prefix: str = "stages.decontamination") -> list[tuple[str, str]]:
         problems = []
@@ -61,4 +72,6 @@ class DecontaminationStage(StrictModel):
         return EmbeddingNeighbours(self.embedding_model, self.specs(), top_k=self.top_k, device=self.device)
 
     def filter(self, exclusion_writer=None) -> NGramDecontaminationFilter:
-        return NGramDecontaminationFilter(self.specs(), n=self.n_grams, exclusion_writer=exclusion_writer)
+        return NGramDecontaminationFilter(
+            self.specs(), n=self.n_grams, min_n=self.min_n_grams, exclusion_writer=exclusion_writer
+        )

@@ -1,12 +1,15 @@
-"""Benchmark decontamination by exact word n-gram overlap (MegaMath: 13-grams)."""
+"""Benchmark decontamination by exact word n-gram overlap (MegaMath: 13-grams), through a hash index."""
 
 from __future__ import annotations
 
 import json
+from itertools import accumulate
 from pathlib import Path
 
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
+from datatrove.utils.logging import logger
+from xxhash import xxh3_64_intdigest
 
 from factory.text import normalized_words
 
@@ -37,51 +40,89 @@ def load_benchmark_texts(path: str | Path, field: str) -> list[str]:
     return texts
 
 
-class NGramDecontaminationFilter(BaseFilter):
-    """Drops documents sharing any word n-gram with a benchmark question.
+class NGramIndex:
+    """Every benchmark n-gram, and every whole short item, keyed by the hash of its first `anchor` words.
 
-    Benchmark texts shorter than `n` words (but at least `min_words`) are matched as whole phrases,
-    as DeepSeekMath did for short questions.
+    An item of `n` words or more matches a text holding any of its `n`-grams; an item of `min_n`..`n`-1 words
+    matches a text holding it whole (DeepSeekMath matched short items whole, from 3 words; generic stems such as
+    "Which of the following is true?" then remove every page quoting them, so shorter items are left out). One
+    pass over a text's `min_n`-grams finds both kinds: a dict lookup per word, whatever the number of items.
+    Hashes are xxh3-64 of the space-joined words, the same in every process.
     """
+
+    def __init__(self, n: int, min_n: int):
+        if not 1 <= min_n <= n:
+            raise ValueError(f"need 1 <= min_n <= n, got min_n={min_n}, n={n}")
+        self.n, self.anchor = n, min_n
+        self.anchors: dict[int, tuple[tuple[int, int, str], ...]] = {}  # anchor hash -> (words, window hash, bench)
+        self.items = self.too_short = 0
+
+    def add(self, text: str, name: str) -> None:
+        words = normalized_words(text)
+        if len(words) < self.anchor:
+            self.too_short += 1
+            return
+        self.items += 1
+        length = min(len(words), self.n)
+        for i in range(len(words) - length + 1):
+            key = xxh3_64_intdigest(" ".join(words[i : i + self.anchor]))
+            entry = (length, xxh3_64_intdigest(" ".join(words[i : i + length])), name)
+            entries = self.anchors.get(key, ())
+            if entry not in entries:
+                self.anchors[key] = (*entries, entry)
+
+    def match(self, words: list[str]) -> str | None:
+        """The benchmark of the first item found in `words`, or None."""
+        if len(words) < self.anchor:
+            return None
+        # hash slices of one joined string: cheaper than joining a list slice per position
+        joined = " ".join(words)
+        ends = list(accumulate(len(w) + 1 for w in words))  # ends[k] - 1: end of word k in `joined`
+        starts = [0, *ends]
+        anchors, a = self.anchors, self.anchor
+        for i in range(len(words) - a + 1):
+            entries = anchors.get(xxh3_64_intdigest(joined[starts[i] : ends[i + a - 1] - 1]))
+            if entries is None:
+                continue
+            for length, window, name in entries:
+                last = i + length - 1
+                if last < len(words) and xxh3_64_intdigest(joined[starts[i] : ends[last] - 1]) == window:
+                    return name
+        return None
+
+
+class NGramDecontaminationFilter(BaseFilter):
+    """Drops documents sharing a word `n`-gram with a benchmark item, or holding a whole item of `min_n`..`n`-1
+    words (see `NGramIndex`); the matched benchmark is recorded in `contaminated_with`."""
 
     name = "decontamination"
 
-    def __init__(self, benchmarks: list[dict], n: int = 13, min_words: int = 3, exclusion_writer=None):
+    def __init__(self, benchmarks: list[dict], n: int = 13, min_n: int = 8, exclusion_writer=None):
         super().__init__(exclusion_writer)
         self.benchmarks = benchmarks  # [{"name", "path", "field"}]
         self.n = n
-        self.min_words = min_words
+        self.min_n = min_n
         self._index = None
 
     def __getstate__(self):
         return {**self.__dict__, "_index": None}
 
-    def _build_index(self):
-        ngrams: dict[int, str] = {}
-        phrases: list[tuple[str, str]] = []
+    def build_index(self) -> NGramIndex:
+        index = NGramIndex(self.n, self.min_n)
         for bench in self.benchmarks:
             for text in load_benchmark_texts(bench["path"], bench["field"]):
-                words = normalized_words(text)
-                if len(words) >= self.n:
-                    for i in range(len(words) - self.n + 1):
-                        ngrams.setdefault(hash(" ".join(words[i : i + self.n])), bench["name"])
-                elif len(words) >= self.min_words:
-                    phrases.append((f" {' '.join(words)} ", bench["name"]))
-        return ngrams, phrases
+                index.add(text, bench["name"])
+        if index.too_short:
+            logger.warning(
+                f"decontamination: {index.too_short} benchmark items under {self.min_n} words are not checked "
+                f"({index.items} are)"
+            )
+        return index
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         if self._index is None:
-            self._index = self._build_index()
-        ngrams, phrases = self._index
-        words = normalized_words(doc.text)
-        for i in range(len(words) - self.n + 1):
-            if (bench := ngrams.get(hash(" ".join(words[i : i + self.n])))) is not None:
-                doc.metadata["contaminated_with"] = bench
-                return False, "benchmark_overlap"
-        if phrases:
-            joined = f" {' '.join(words)} "
-            for phrase, bench in phrases:
-                if phrase in joined:
-                    doc.metadata["contaminated_with"] = bench
-                    return False, "benchmark_overlap"
+            self._index = self.build_index()
+        if (bench := self._index.match(normalized_words(doc.text))) is not None:
+            doc.metadata["contaminated_with"] = bench
+            return False, "benchmark_overlap"
         return True
