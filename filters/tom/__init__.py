@@ -1,0 +1,1 @@
+"""tom_synth steps: DynToM-style contexts (profiles, sketch, story) and their rule-based questions."""
