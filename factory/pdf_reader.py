@@ -1,15 +1,22 @@
-"""Textbook PDFs -> one document per book: clean paragraphs with their page numbers (pymupdf).
+"""Textbook PDFs -> one document per book: paragraphs with their page numbers and indentation (pymupdf).
 
-Running headers and footers (lines repeated at the top or bottom of most pages, page numbers
-included) are dropped, words hyphenated across lines are joined, and paragraphs are rebuilt from
-the layout. Encrypted, corrupt and image-only PDFs come out as flagged documents (`read_error`)
-for the quarantine, image-only ones with the reason "needs_ocr".
+Per page, pymupdf's text blocks (no images) are put in reading order from their geometry (two-column
+pages column by column, display math left in place), then running headers and footers are dropped:
+page numbers, and any text repeated at the same place in the top or bottom band of nearby pages (so
+headers that change per chapter or section go too). Words hyphenated across lines (ASCII or Unicode
+hyphens) are joined and ligature glyphs spelled out. Lines keep their breaks inside a paragraph, so
+display math and option lists survive for the extractor.
+
+Quarantined, each with its reason: `empty_file`, `not_pdf`, `truncated_pdf`, `corrupt_pdf`,
+`encrypted_pdf`, `needs_ocr` (no text layer) and `garbled_text` (a text layer whose glyphs are mostly
+private-use, Coptic or replacement characters: a font without a usable Unicode map).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from bisect import bisect_right
 from collections import Counter
 
 import pymupdf
@@ -18,87 +25,149 @@ from datatrove.pipeline.readers.base import BaseDiskReader
 
 from factory.readers import error_document
 
+MIN_CHARS_PER_PAGE = 20  # less text than this on a page: a scan
+BAND = 0.085  # share of the page height at the top and bottom where running headers and footers sit
+GARBLED_SHARE = 0.01  # unexpected glyphs per printed character above which a page's text layer is garbled
+BAD_PAGES_SHARE = 0.5  # a book with more garbled (or image-only) pages than this is quarantined whole
+
 _DIGITS = re.compile(r"\d+")
-_HYPHEN_END = re.compile(r"(\w)-$")
-MIN_CHARS_PER_PAGE = 20  # less text than this on every page: a scan
+_PAGE_NUMBER = re.compile(r"^(page\s*)?[#ivxlc]+$|^[a-z]?[.\-–]?#$|^#\s*(of|/)\s*#$", re.I)
+# word-[hyphen]-newline-lowercase: ASCII hyphen, U+2010 hyphen, U+2011 non-breaking hyphen, soft hyphen
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011\u00ad]\n(?=[a-z])")
+# private use area, Coptic (digits from private font encodings), replacement character
+_UNEXPECTED = re.compile(r"[\ue000-\uf8ff\u2c80-\u2cff\u03e2-\u03ef\ufffd]")
+# ligature glyphs; Ɵ/Ō/Ʃ are how fonts with "ti"/"ft"/"tt" ligatures often come out of a text layer
+# control codes are glyphs the font left unmapped (a "=" or a bracket piece): shown as U+FFFD, not dropped
+LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "ft", "ﬆ": "st", "Ɵ": "ti", "Ō": "ft", "Ʃ": "tt"}
+_SPELL_OUT = re.compile(f"[{''.join(LIGATURES)}\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a regex scan beats str.translate
 
 
-def _line_key(text: str) -> str:
+def _spell_out(match: re.Match) -> str:
+    return LIGATURES.get(match.group(), "\ufffd")
+
+
+def _key(text: str) -> str:
     return _DIGITS.sub("#", " ".join(text.split()).lower())
 
 
-def page_lines(page) -> list[tuple[float, float, int, str]]:
-    """(top, bottom, block number, text) of every text line, in reading order.
+def order_blocks(blocks: list, width: float) -> list:
+    """Reading order from geometry: on a page with a left and a right column, each column top to bottom
+    between full-width blocks; otherwise the content-stream order, which typesetters emit in reading order
+    (sorting by position would interleave side-by-side pieces of display math)."""
+    mid = width / 2
+    columns = [0 if b[2] <= mid + 6 else 1 if b[0] >= mid - 6 else 2 for b in blocks]
+    if 0 not in columns or 1 not in columns:
+        return blocks
+    full = sorted(b[1] for b, c in zip(blocks, columns) if c == 2)
+    keys = []
+    for i, (b, c) in enumerate(zip(blocks, columns)):
+        segment = bisect_right(full, b[1] - 1)
+        keys.append((2 * segment + 1, 0, i) if c == 2 else (2 * segment, c, i))
+    return [blocks[k[2]] for k in sorted(keys)]
 
-    From pymupdf's "blocks" output, which costs little more than plain text; a block's lines share
-    its height evenly (only gaps between blocks matter for paragraphs).
-    """
-    lines = []
-    for _x0, y0, _x1, y1, text, number, kind in page.get_text("blocks", sort=True, flags=pymupdf.TEXTFLAGS_TEXT):
-        if kind != 0:
+
+def _page_blocks(page) -> tuple[list[tuple], float, float]:
+    """(x0, y0, x1, y1, text) of the text blocks of a page, in reading order; the page's width and height."""
+    blocks = [b for b in page.get_text("blocks", flags=pymupdf.TEXTFLAGS_TEXT) if b[6] == 0 and not b[4].isspace()]
+    rect = page.rect
+    return order_blocks(blocks, rect.width), rect.width, rect.height
+
+
+def running_blocks(pages: list[list[tuple]], heights: list[float], window: int = 4) -> list[set[int]]:
+    """Indices of the header/footer blocks of every page: page numbers in the top or bottom band, and text
+    repeated in a band at about the same height on at least two pages within `window` pages (or on half of
+    all pages)."""
+    seen: dict[tuple[str, int], list[int]] = {}
+    candidates = []
+    for p, (blocks, height) in enumerate(zip(pages, heights)):
+        top, bottom = BAND * height, (1 - BAND) * height
+        page_candidates = []
+        for i, b in enumerate(blocks):
+            if b[3] <= top or b[1] >= bottom:
+                key = _key(b[4])
+                page_candidates.append((i, key, round(b[1] / 4)))
+                seen.setdefault((key, round(b[1] / 4)), []).append(p)
+        candidates.append(page_candidates)
+    often = max(3, len(pages) // 2)
+    running = []
+    for p, page_candidates in enumerate(candidates):
+        drop = set()
+        for i, key, y in page_candidates:
+            near = seen[(key, y)]
+            if (
+                _PAGE_NUMBER.match(key)
+                or len(near) >= often
+                or sum(1 for q in near if q != p and abs(q - p) <= window) >= 2
+                or (len(pages) <= 3 and len(near) >= 2)
+            ):
+                drop.add(i)
+        running.append(drop)
+    return running
+
+
+def read_pages(pdf) -> dict:
+    """Paragraphs of a book with their pages and indents, plus counts of image-only and garbled pages."""
+    pages, widths, heights = zip(*[_page_blocks(page) for page in pdf])
+    running = running_blocks(pages, heights)
+    # the body's left margin per page parity: the most common left edge of wide blocks
+    margins = [Counter(), Counter()]
+    for p, blocks in enumerate(pages):
+        wide = 0.55 * widths[p]
+        margins[p % 2].update(round(b[0]) for b in blocks if b[2] - b[0] >= wide)
+    left = [m.most_common(1)[0][0] if m else 0 for m in margins]
+    paragraphs, paragraph_pages, indents = [], [], []
+    image_only, garbled, worst = 0, 0, 0.0
+    for p, blocks in enumerate(pages):
+        kept = [b for i, b in enumerate(blocks) if i not in running[p]]
+        page_text = "".join(b[4] for b in kept)
+        printed = len(page_text) - page_text.count(" ") - page_text.count("\n")
+        if printed < MIN_CHARS_PER_PAGE:
+            image_only += not blocks
             continue
-        rows = [row.strip() for row in text.split("\n") if row.strip()]
-        height = (y1 - y0) / max(len(rows), 1)
-        lines += [(y0 + i * height, y0 + (i + 1) * height, number, row) for i, row in enumerate(rows)]
-    return lines
-
-
-def running_lines(pages: list[list[tuple]], edge: int = 2, share: float = 0.5) -> set[str]:
-    """Normalised lines that open or close most pages: running headers, footers, page numbers."""
-    if len(pages) < 2:
-        return {"#"}
-    counts = Counter()
-    for lines in pages:
-        counts.update({_line_key(t) for *_, t in lines[:edge] + lines[-edge:]})
-    return {key for key, n in counts.items() if n >= max(2, share * len(pages))} | {"#"}
-
-
-def join_lines(lines: list[str]) -> str:
-    text = ""
-    for line in lines:
-        if _HYPHEN_END.search(text) and line[:1].islower():
-            text = text[:-1] + line  # "accele-" + "rated" -> "accelerated"
-        else:
-            text = f"{text} {line}" if text else line
-    return text
-
-
-def paragraphs_with_pages(pdf) -> list[tuple[int, str]]:
-    pages = [page_lines(page) for page in pdf]
-    running = running_lines(pages)
-    blocks_are_paragraphs = sum(len(p) for p in pages) > 1.5 * len(
-        {(i, b) for i, p in enumerate(pages) for *_, b, _ in p}
-    )
-    paragraphs: list[tuple[int, list[str]]] = []
-    for page_no, lines in enumerate(pages, start=1):
-        lines = [
-            line
-            for j, line in enumerate(lines)
-            if not ((j < 2 or j >= len(lines) - 2) and _line_key(line[3]) in running)
-        ]
+        share = len(_UNEXPECTED.findall(page_text)) / printed
+        worst = max(worst, share)
+        if share > GARBLED_SHARE:
+            garbled += 1
+            continue
         previous = None
-        for top, bottom, block, text in lines:
-            height = bottom - top
-            new = previous is None and not paragraphs
-            if previous is not None:
-                gap = top - previous[1]
-                new = block != previous[2] if blocks_are_paragraphs else gap > 0.6 * height
-            elif paragraphs:
-                # across a page break a paragraph goes on only mid-word or mid-sentence
-                last = paragraphs[-1][1][-1]
-                new = not (_HYPHEN_END.search(last) or (last[-1:] not in ".?!:" and text[:1].islower()))
-            if new or not paragraphs:
-                paragraphs.append((page_no, [text]))
+        for b in kept:
+            text = b[4].strip()
+            rows = text.count("\n") + 1
+            # a block starting right under the previous one, at the same left edge, continues its paragraph
+            if previous is not None and 0 <= b[1] - previous[3] < 0.5 * (b[3] - b[1]) / rows and abs(b[0] - previous[0]) < 2:
+                paragraphs[-1] += "\n" + text
             else:
-                paragraphs[-1][1].append(text)
-            previous = (top, bottom, block)
-    return [(page, join_lines(lines)) for page, lines in paragraphs]
+                paragraphs.append(text)
+                paragraph_pages.append(p + 1)
+                indents.append(max(0, round(b[0]) - left[p % 2]))
+            previous = b
+    text = _HYPHEN_BREAK.sub("", _SPELL_OUT.sub(_spell_out, "\n\n".join(paragraphs)))
+    return {
+        "text": text,
+        "paragraph_pages": paragraph_pages,
+        "paragraph_indents": indents,
+        "image_only_pages": image_only,
+        "garbled_pages": garbled,
+        "worst_garbled_share": worst,
+    }
+
+
+def check_bytes(content: bytes) -> tuple[str, str] | None:
+    """A reason and detail for files that cannot be a readable PDF, before pymupdf sees them."""
+    if not content:
+        return "empty_file", "zero-byte file"
+    if b"%PDF-" not in content[:1024]:
+        return "not_pdf", f"no %PDF- header; starts with {content[:16]!r}"
+    if b"%%EOF" not in content[-2048:]:
+        return "truncated_pdf", f"no %%EOF at the end of {len(content)} bytes: the download or copy was cut short"
+    return None
 
 
 class PdfBookReader(BaseDiskReader):
-    """One document per PDF: `text` is its paragraphs joined by blank lines; `metadata.paragraph_pages`
-    holds the page number of each paragraph; `metadata.subject` comes from `subjects` (glob -> subject)
-    or `default_subject`."""
+    """One document per PDF: `text` is its paragraphs joined by blank lines (lines inside a paragraph kept);
+    `metadata.paragraph_pages` / `paragraph_indents` hold each paragraph's page number and its left indent
+    from the body margin in points; `metadata.subject` comes from `subjects` (glob -> subject) or
+    `default_subject`; `metadata.profile` from `profiles` (glob -> extractor layout profile), if named."""
 
     name = "input"
 
@@ -108,53 +177,76 @@ class PdfBookReader(BaseDiskReader):
         glob_pattern: str | None = None,
         subjects: dict | None = None,
         default_subject: str | None = None,
+        profiles: dict | None = None,
     ):
         super().__init__(data_folder, glob_pattern=glob_pattern, add_file_path=False)
         self.subjects = subjects or {}
         self.default_subject = default_subject
+        self.profiles = profiles or {}
+
+    @staticmethod
+    def _match(mapping: dict, filepath: str, default=None):
+        for pattern, value in mapping.items():
+            if fnmatch.fnmatch(filepath, pattern) or fnmatch.fnmatch(filepath.rsplit("/", 1)[-1], pattern):
+                return value
+        return default
 
     def subject_of(self, filepath: str) -> str | None:
-        for pattern, subject in self.subjects.items():
-            if fnmatch.fnmatch(filepath, pattern) or fnmatch.fnmatch(filepath.rsplit("/", 1)[-1], pattern):
-                return subject
-        return self.default_subject
+        return self._match(self.subjects, filepath, self.default_subject)
 
     def read_file(self, filepath: str):
         with self.data_folder.open(filepath, "rb") as f:
             content = f.read()
+        if problem := check_bytes(content):
+            yield error_document(filepath, *problem, filepath)
+            return
         try:
             pdf = pymupdf.open(stream=content, filetype="pdf")
         except Exception as e:  # pymupdf raises several types for damaged files
             yield error_document(filepath, "corrupt_pdf", f"{type(e).__name__}: {e}", filepath)
             return
         with pdf:
-            if pdf.page_count == 0:
-                yield error_document(filepath, "corrupt_pdf", "no readable pages", filepath)
-                return
             if pdf.needs_pass and not pdf.authenticate(""):
                 yield error_document(filepath, "encrypted_pdf", "password-protected: decrypt it first", filepath)
                 return
+            if pdf.page_count == 0:
+                yield error_document(filepath, "corrupt_pdf", "no readable pages", filepath)
+                return
             try:
-                paragraphs = paragraphs_with_pages(pdf)
+                book = read_pages(pdf)
             except Exception as e:
                 yield error_document(filepath, "corrupt_pdf", f"{type(e).__name__}: {e}", filepath)
                 return
-            chars = sum(len(text) for _, text in paragraphs)
-            if chars < MIN_CHARS_PER_PAGE * max(pdf.page_count, 1):
+            n = pdf.page_count
+            if book["garbled_pages"] > BAD_PAGES_SHARE * n:
+                yield error_document(
+                    filepath,
+                    "garbled_text",
+                    f"{book['garbled_pages']} of {n} pages have a garbled text layer (up to "
+                    f"{book['worst_garbled_share']:.1%} unexpected glyphs: private-use, Coptic or replacement "
+                    "characters from a font without a Unicode map); OCR the PDF instead",
+                    filepath,
+                )
+                return
+            if not book["paragraph_pages"] or len(book["text"]) < MIN_CHARS_PER_PAGE * n:
                 yield error_document(
                     filepath,
                     "needs_ocr",
-                    f"{pdf.page_count} pages with {chars} characters of text: an image-only PDF needs OCR first",
+                    f"{n} pages with {len(book['text'])} characters of text: an image-only PDF needs OCR first",
                     filepath,
                 )
                 return
             yield Document(
-                text="\n\n".join(text for _, text in paragraphs),
+                text=book["text"],
                 id=filepath,
                 metadata={
                     "source": filepath,
                     "subject": self.subject_of(filepath),
-                    "pages": pdf.page_count,
-                    "paragraph_pages": [page for page, _ in paragraphs],
+                    "profile": self._match(self.profiles, filepath),
+                    "pages": n,
+                    "paragraph_pages": book["paragraph_pages"],
+                    "paragraph_indents": book["paragraph_indents"],
+                    "garbled_pages": book["garbled_pages"],
+                    "image_only_pages": book["image_only_pages"],
                 },
             )

@@ -1,11 +1,25 @@
-"""The `rules` QA extractor: numbered examples, exercises and problems with their solutions.
+"""The `rules` QA extractor: a book's exercises, examples and questions paired with their answers.
 
-Solutions are found inline ("Solution." after the item) or in an answer section at the end of the
-chapter or an answer key at the end of the book, matched to the question by its number.
+Conventions read (see the README for what is not):
+- items: labelled `Example 1.2.` / `Exercise 3:` / `Problem 4)` / unnumbered `Example:`; bare numbers `12.`
+  inside an exercise region (`Exercises`, `Problems`, `Multiple Choice`, ...) or anywhere in a question
+  bank; multi-level numbers `0.2.16.`; sub-parts `(a)` stay in their item;
+- inline answers after the question: `Solution` / `SOLUTION` / `Solution.` / `Proof.` / `Hint:` /
+  `Answer:`, with or without punctuation; multiple choice with the correct option marked (`(Correct)`,
+  a check mark, `[x]`): options stay in the question, the marked ones are the answer;
+- answer keys, at the end of a section or chapter or of the book (`Answers`, `Selected Solutions`,
+  `Solutions to Exercises`, `Answers to Exercises`, ..., or a restart of the section numbering), keyed
+  `1.2.3.` or by section heading + number; a solution beats a hint.
+An item runs over pages and display math until the next item, heading or answer; an indented item (an
+example set off from the body) ends where the indentation does.
+
+Layout profiles: `textbook` (bare numbers are items only in exercise regions) and `question_bank`
+(every numbered line is an item); `auto` picks one per book from its marked options and inline answers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -15,105 +29,363 @@ from datatrove.utils.typeshelper import StatHints
 
 from factory.chunking import chunk_paragraphs
 
-ITEM = re.compile(r"^(Example|Exercise|Problem|Question)\s+(?:(\d+)\.)?(\d+)[.:)]?\s+(\S.*)$", re.S)
-SOLUTION = re.compile(r"^(Solution|Answer|Proof)\s*[.:]\s*(.*)$", re.S | re.I)
-CHAPTER = re.compile(r"^Chapter\s+(\d+)\b[.:]?\s*(.*)$", re.I)
-ANSWER_SECTION = re.compile(r"^(Answers?( Key)?|Answers to .*|Solutions to .*|Answers and Solutions.*)$", re.I)
-KEY_ENTRY = re.compile(r"^(?:(\d+)\.)?(\d+)[.:)]\s+(\S.*)$", re.S)
+PROFILES = ("textbook", "question_bank")
+
+LABELLED = re.compile(
+    r"^[^\w(]{0,2}(Example|Exercise|Problem|Question|Activity|EXAMPLE|EXERCISE|PROBLEM|QUESTION)"
+    r"(?:\s+(\d+(?:\.\d+)*|[A-Z]))?\s*(?:[.:)]\s*(.*)|$)",
+    re.S,
+)
+BARE = re.compile(r"^(\d{1,3})[.)](?:\s+(\S.*))?$", re.S)
+MULTI = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3})\.(?:\s+(\S.*))?$", re.S)
+SOLUTION = re.compile(
+    r"^(SOLUTION|ANSWER|PROOF|HINT|Solution|Answer|Proof|Hint)s?(?:\s*[.:]\s*|\s*$|(?<=[A-Z]{4})\s+)(.*)$", re.S
+)
+OPTION = re.compile(r"^(?:[⃝○◯◦☐□●◉■☑☒✓✔]|\(?[A-Ea-e][.)])\s*(.*)$", re.S)
+MARK = re.compile(r"\s*(?:\((?:correct|Correct|CORRECT)\)|✓|✔|\[x\]|☒|☑)\s*")
+CHAPTER = re.compile(r"^(?:Chapter|CHAPTER)\s+(\d+)\b[.:]?\s*(.*)$")
+APPENDIX = re.compile(r"^(?:Appendix|APPENDIX)\s+[A-Z0-9]\b")
+SECTION = re.compile(r"^(?:(Section|Sec\.|§)\s*)?(\d{1,2})\.(\d{1,2})\.?(?:\s+([A-Z][^.]{2,80}))?$")
+EXERCISES = re.compile(
+    r"^(?:(\d{1,2})\.(\d{1,2})\.?\s+)?(Exercises|Problems|Exercises and Problems|Review (?:Exercises|Questions|Problems)"
+    r"|Homework(?: Problems)?|Practice(?: Problems| Exercises)?|Problem Set|Multiple Choice(?: Questions)?"
+    r"|Long Answers?|Short Answers?|Questions|Terms and Concepts|Conceptual Questions)(?:\s+(\d{1,2})\.(\d{1,2}))?:?$",
+    re.I,
+)
+KEY_HEADING = re.compile(
+    r"^(?:(?:Appendix\s+[A-Z0-9][.:]?\s*)?(Selected\s+(?:Solutions|Answers)|Answer\s+Key|(?:Hints\s+and\s+)?"
+    r"(?:Solutions|Answers)(?:\s+and\s+Hints)?(?:\s+(?:to|for)\s+(?:the\s+)?(?:Selected\s+|Odd[- ]Numbered\s+)?"
+    r"(?:Exercises|Problems|Questions)|\s+to\s+Selected\s+\w+)?|Hints)"
+    r"|(?:Solutions|Answers)\s+to\s+Chapter\s+(\d+)(?:\s+\w+)?)$",
+    re.I,
+)
+KEY_SECTION = re.compile(
+    r"^(?:(?:Solutions?|Answers?|Hints?)\s+(?:for|to)\s+)?(?:Section|Exercises)\s+(\d{1,2})\.(\d{1,2})$"
+    r"|^(?:Solutions?|Answers?|Hints?)\s+(?:for|to)\s+(\d{1,2})\.(\d{1,2})$",
+    re.I,
+)
+STOP = re.compile(r"^(Index|Bibliography|References|Glossary|Notes:?)$")
+DOT_LEADERS = re.compile(r"(\.\s?){4,}|…")
+NO_ANSWER = re.compile(r"^(answers? (will|may) vary|omitted|see (the )?text)\b", re.I)
 SENTENCE_END = re.compile(r"[.!?](\s|$)")
 
 
 @dataclass
 class Item:
     label: str
-    chapter: int | None
-    number: int
-    question: list[str]
+    key: tuple  # (chapter, section..., number)
+    chapter_key: tuple | None  # (chapter, number): for keys numbered per chapter
+    keyable: bool  # may take its answer from a key
+    page: int | None
     paragraph: int
-    page: int
-    solution: list[str] = field(default_factory=list)
-    solution_page: int | None = None
+    indent: int
+    question: list[str] = field(default_factory=list)
+    options: list[list[str]] = field(default_factory=list)  # MC options (lines), in order
+    answer: list[str] = field(default_factory=list)
+    answer_page: int | None = None
+    rule: str = ""
 
 
-def _is_heading(paragraph: str) -> bool:
-    return len(paragraph.split()) <= 8 and not paragraph.rstrip().endswith((".", "?", "!", ":"))
+@dataclass
+class KeyEntry:
+    text: list[str]
+    page: int | None
+    hint: bool
+    chapter_only: bool
 
 
-def extract_pairs(paragraphs: list[str], pages: list[int | None], chunk_tokens: int = 4096) -> list[dict]:
+def detect_profile(lines: list[str]) -> str:
+    """`question_bank` when numbered items mostly carry their answer inline (marked options, `Answer:` lines)."""
+    bare = sum(1 for line in lines if BARE.match(line))
+    inline = sum(1 for line in lines if MARK.search(line) or line.startswith(("Answer:", "ANSWER:")))
+    return "question_bank" if bare and inline >= max(10, 0.2 * bare) else "textbook"
+
+
+def _looks_like_title(line: str | None) -> bool:
+    return (
+        bool(line)
+        and line[:1].isupper()
+        and len(line.split()) <= 12
+        and not line.rstrip().endswith((".", ",", ":"))
+        and not re.match(r"(Figure|Fig\.|Table|Example|Exercise|Notes?)\b", line)
+    )
+
+
+def _number(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in text.split("."))
+
+
+def _join(lines: list[str]) -> str:
+    return re.sub(r"[ \t]+", " ", "\n".join(lines).replace("\n\n", "\0").replace("\n", " ")).replace("\0", "\n").strip()
+
+
+def _finish_item(item: Item) -> tuple[str, str]:
+    """Question and inline answer text; marked options become the answer of a multiple-choice question."""
+    options = [_join(lines) for lines in item.options]
+    marked = [i for i, option in enumerate(options) if MARK.search(option)]
+    if len(options) >= 2 and marked:
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        texts = [f"{letters[i]}. {MARK.sub(' ', o).strip()}" for i, o in enumerate(options[:26])]
+        question = _join(item.question) + "\n" + "\n".join(texts)
+        return question, "; ".join(texts[i] for i in marked if i < 26)
+    question = _join(item.question + [line for lines in item.options for line in lines])
+    return question, _join(item.answer)
+
+
+def extract_pairs(
+    paragraphs: list[str],
+    pages: list[int | None] | None,
+    chunk_tokens: int = 4096,
+    indents: list[int] | None = None,
+    profile: str = "auto",
+) -> list[dict]:
     """QA pairs of one book, in book order; `chunk` is the index of the ~chunk_tokens chunk holding the question."""
     pages = pages or [None] * len(paragraphs)
+    indents = indents or [0] * len(paragraphs)
+    lines = [(line.strip(), p, j == 0) for p, text in enumerate(paragraphs) for j, line in enumerate(text.split("\n"))]
+    lines = [(line, p, first) for line, p, first in lines if line]
+    if profile == "auto":
+        profile = detect_profile([line for line, _, _ in lines])
+
     items: list[Item] = []
-    keys: dict[tuple[int | None, int], tuple[str, int]] = {}
-    chapter, current, in_solution, in_key = None, None, False, False
-    for i, (paragraph, page) in enumerate(zip(paragraphs, pages)):
-        if match := CHAPTER.match(paragraph):
-            chapter = int(match.group(1))
-            if match.group(2).strip() or not in_key:  # "Chapter 2" alone inside an answer key keeps it open
-                in_key = False
-            current, in_solution = None, False
-        elif ANSWER_SECTION.match(paragraph):
-            in_key, current, in_solution = True, None, False
-        elif in_key and (match := KEY_ENTRY.match(paragraph)):
-            key_chapter = int(match.group(1)) if match.group(1) else chapter
-            keys[(key_chapter, int(match.group(2)))] = (match.group(3).strip(), page)
-        elif match := ITEM.match(paragraph):
-            in_key, in_solution = False, False
-            item_chapter = int(match.group(2)) if match.group(2) else chapter
+    keys: dict[tuple, KeyEntry] = {}
+    chapter: int | None = None
+    section: tuple = ()
+    in_exercises = False
+    key_mode: str | None = None  # None, "local" or "book"
+    key_section: tuple = ()
+    max_item_section: tuple = ()
+    current: Item | None = None
+    part = "question"  # where continuation lines go: question, option, answer
+    entry: KeyEntry | None = None
+    unlabelled = 0
+
+    def close():
+        nonlocal current, entry
+        current, entry = None, None
+
+    def enter_key(kind: str, sect: tuple = ()):
+        nonlocal key_mode, key_section, in_exercises
+        key_mode, key_section, in_exercises = kind, sect, False
+        close()
+
+    for n, (line, p, first) in enumerate(lines):
+        page = pages[p]
+        nxt = lines[n + 1][0] if n + 1 < len(lines) else None
+        if STOP.match(line):
+            if line.startswith(("Index", "Bibliography", "References", "Glossary")) and key_mode == "book":
+                break
+            continue
+        if DOT_LEADERS.search(line):  # a table of contents
+            continue
+        # an indented item (an example set off from the body) ends where the indentation does
+        if first and current is not None and current.indent >= 6 and indents[p] < current.indent - 3:
+            close()
+        if (m := CHAPTER.match(line)) or APPENDIX.match(line):
+            if m:
+                chapter = int(m.group(1))
+                if key_mode == "book":
+                    key_section = (chapter,)
+                    close()
+                    continue
+            if key_mode == "local":
+                key_mode = None
+            section, in_exercises = ((chapter,) if m else ()), False
+            close()
+            continue
+        if items and (m := KEY_HEADING.match(line)):  # before any item it is a table-of-contents line
+            kind = "local" if m.group(2) or (line.lower() in ("answers", "solutions") and key_mode != "book") else "book"
+            if kind == "book" and p < 0.3 * len(paragraphs):  # a book's key is at its end: this is a contents line
+                continue
+            if m.group(2):
+                enter_key(kind, (int(m.group(2)),))
+            else:
+                enter_key(kind if key_mode != "book" else "book", section if kind == "local" else ())
+            continue
+        if key_mode and (m := KEY_SECTION.match(line)):
+            key_section = _number(".".join(g for g in m.groups() if g))
+            close()
+            continue
+        if m := EXERCISES.match(line):
+            numbers = [g for g in m.groups()[:2] + m.groups()[3:] if g]
+            if numbers:
+                sect = _number(".".join(numbers))
+                if key_mode:
+                    key_section = sect
+                    close()
+                    continue
+                if max_item_section and sect < max_item_section:  # numbering restarts: an answer key
+                    enter_key("book", sect)
+                    continue
+                chapter, section = sect[0], sect
+            if key_mode == "local":
+                key_mode = None
+            if not key_mode:
+                in_exercises = True
+                close()
+                continue
+        if (m := SECTION.match(line)) and (m.group(1) or m.group(4) or _looks_like_title(nxt)):
+            sect = (int(m.group(2)), int(m.group(3)))
+            plausible = m.group(1) or chapter is None or sect[0] in (chapter, chapter + 1) or key_mode
+            going_back = max_item_section and sect < max_item_section
+            if plausible and (key_mode or m.group(1) or not going_back):
+                if key_mode:
+                    key_section = sect
+                    close()
+                    continue
+                if going_back:  # "Section 1.1" again after the exercises of 1.6: an answer key
+                    enter_key("book", sect)
+                    continue
+                chapter, section, in_exercises = sect[0], sect, False
+                close()
+                continue
+        if key_mode:
+            m = MULTI.match(line) or BARE.match(line)
+            if m and (m.re is MULTI or first or entry is None or not line[len(m.group(1)) + 1 :].strip()[:1].islower()):
+                number = _number(m.group(1))
+                scope = key_section if m.re is BARE else ()
+                text = (m.group(2) or "").strip()
+                hint = bool(re.match(r"(?i)hint\b", text))
+                entry = KeyEntry([text] if text else [], page, hint, chapter_only=len(scope) == 1)
+                full = scope + number
+                if full not in keys or (keys[full].hint and not hint):
+                    keys[full] = entry
+                continue
+            if entry is not None:
+                entry.text.append(line)
+            continue
+        # the body: items, inline answers, continuation lines
+        label = None
+        m = LABELLED.match(line)
+        if m and not line.rstrip().endswith(("s", "s:")) and not (m.group(2) is None and m.group(3) is None and nxt and nxt[:1].islower()):
+            kind = m.group(1).capitalize()
+            number = m.group(2)
+            if number and number.isdigit() is False and not re.fullmatch(r"\d+(\.\d+)*", number):
+                number = None
+            if number:
+                full = _number(number)
+                key = ((chapter,) if chapter is not None and len(full) == 1 else ()) + full
+                key = (section + full) if len(full) == 1 and section else key
+                label = f"{kind} {number}"
+            else:
+                unlabelled += 1
+                key, label = ("unnumbered", unlabelled), kind
+            text = m.group(3)
+            keyable = bool(number)
+            if kind == "Example":
+                in_exercises = False
+        elif (m := MULTI.match(line)) and len(_number(m.group(1))) >= 3 and (in_exercises or profile == "question_bank"):
+            full = _number(m.group(1))
+            key, label, text, keyable = full, m.group(1), m.group(2), True
+        elif (m := BARE.match(line)) and (in_exercises or profile == "question_bank") and (
+            first or current is None or part == "answer" or current.options or not line[len(m.group(1)) + 1 :].strip()[:1].islower()
+        ):
+            key = section + (int(m.group(1)),) if section else ((chapter,) if chapter is not None else ()) + (int(m.group(1)),)
+            label = f"{'.'.join(map(str, section)) + '.' if section else ''}{m.group(1)}"
+            text, keyable = m.group(2), True
+        if label is not None:
             current = Item(
-                f"{match.group(1)} {match.group(2) + '.' if match.group(2) else ''}{match.group(3)}",
-                item_chapter,
-                int(match.group(3)),
-                [match.group(4).strip()],
-                i,
+                label,
+                key,
+                (chapter, key[-1]) if chapter is not None and keyable else None,
+                keyable,
                 page,
+                p,
+                indents[p],
             )
+            if text:
+                current.question.append(text.strip())
             items.append(current)
-        elif current is not None and (match := SOLUTION.match(paragraph)):
-            current.solution, current.solution_page, in_solution = [match.group(2).strip()], page, True
-        elif current is not None and not _is_heading(paragraph) and not in_key:
-            (current.solution if in_solution else current.question).append(paragraph)
+            part = "question"
+            if section:
+                max_item_section = max(max_item_section, section)
+            continue
+        if current is None:
+            continue
+        if m := SOLUTION.match(line):
+            if part != "answer" or m.group(1).lower() in ("solution", "answer"):
+                part = "answer"
+                rule = {"answer": "inline_answer", "hint": "inline_hint"}.get(m.group(1).lower(), "inline_solution")
+                if current.rule in ("", "inline_hint") or not current.answer:
+                    current.answer, current.answer_page, current.rule = [], page, rule
+                if m.group(2).strip():
+                    current.answer.append(m.group(2).strip())
+                continue
+        if part != "answer" and (m := OPTION.match(line)) and (line[0] not in "(abcdeABCDE" or current.options or MARK.search(line)):
+            current.options.append([m.group(1).strip()])
+            part = "option"
+            continue
+        if first and part != "answer" and current.question and not current.options:
+            current.question.append("")  # a paragraph break inside the question
+        if part == "answer":
+            current.answer.append(line)
+        elif part == "option":
+            current.options[-1].append(line)
         else:
-            current, in_solution = None, False
+            current.question.append(line)
+
     chunks = chunk_paragraphs(paragraphs, chunk_tokens)
     pairs = []
     for item in items:
-        answer, answer_page = " ".join(item.solution), item.solution_page
-        if not answer and (key := keys.get((item.chapter, item.number))):
-            answer, answer_page = key
-        multi_step = len(SENTENCE_END.findall(answer)) >= 2
+        question, answer = _finish_item(item)
+        rule, answer_page = item.rule, item.answer_page
+        if item.options and answer and not item.answer:
+            rule, answer_page = "marked_option", item.page
+        if NO_ANSWER.match(answer):
+            answer, rule = "", ""
+        if (not answer or rule == "inline_hint") and item.keyable:
+            entry = keys.get(item.key)
+            if entry is None and item.chapter_key:
+                entry = keys.get(item.chapter_key)
+                entry = entry if entry is not None and entry.chapter_only else None
+            if entry is not None and entry.text and not NO_ANSWER.match(_join(entry.text)):
+                if not (entry.hint and answer):
+                    answer, answer_page = _join(entry.text), entry.page
+                    rule = "key_hint" if entry.hint else "key_solution"
+        if not question:
+            continue
+        multi_step = rule == "inline_solution" and len(SENTENCE_END.findall(answer)) >= 2
         pairs.append(
             {
-                "question": " ".join(item.question),
+                "question": question,
                 "answer": answer,
                 "label": item.label,
-                "standard": "high" if item.solution and multi_step else "low",
-                "pages": sorted({p for p in (item.page, answer_page) if p is not None}),
-                "chunk": next(n for n, (a, b) in enumerate(chunks) if a <= item.paragraph < b),
+                "rule": rule or "none",
+                "profile": profile,
+                "standard": "high" if multi_step else "low",
+                "pages": sorted({q for q in (item.page, answer_page) if q is not None}),
+                "chunk": next(c for c, (a, b) in enumerate(chunks) if a <= item.paragraph < b),
             }
         )
     return pairs
 
 
 class RulesQAExtractor(PipelineStep):
-    """Book documents in, one document per QA pair out (`text` = question, answer etc. in metadata)."""
+    """Book documents in, one document per QA pair out (`text` = question, answer etc. in metadata).
+
+    `profile` is `auto`, `textbook` or `question_bank`; a book's `metadata.profile` (from the reader's
+    `profiles` map) wins over it."""
 
     name = "extract"
     type = "✂️ - EXTRACT"
 
-    def __init__(self, chunk_tokens: int = 4096, exclusion_writer=None):
+    def __init__(self, chunk_tokens: int = 4096, exclusion_writer=None, profile: str = "auto"):
         super().__init__()
         self.chunk_tokens = chunk_tokens
         self.exclusion_writer = exclusion_writer
+        self.profile = profile
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        import contextlib
-
         with self.exclusion_writer or contextlib.nullcontext() as writer:
             for book in data:
                 self.stat_update(StatHints.total)
                 with self.track_time():
                     pairs = extract_pairs(
-                        book.text.split("\n\n"), book.metadata.get("paragraph_pages"), self.chunk_tokens
+                        book.text.split("\n\n"),
+                        book.metadata.get("paragraph_pages"),
+                        self.chunk_tokens,
+                        book.metadata.get("paragraph_indents"),
+                        book.metadata.get("profile") or self.profile,
                     )
                 if not pairs:
                     self.stat_update(StatHints.dropped, "dropped_no_qa")
@@ -123,7 +395,7 @@ class RulesQAExtractor(PipelineStep):
                     continue
                 self.stat_update(StatHints.forwarded)
                 for n, pair in enumerate(pairs):
-                    self.stat_update("produced")
+                    self.stat_update("produced", f"rule_{pair['rule']}")
                     yield Document(
                         text=pair.pop("question"),
                         id=f"{book.id}#{n:04d}",
