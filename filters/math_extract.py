@@ -1,94 +1,75 @@
-"""HTML -> text that keeps math as LaTeX (MegaMath-Web), then trafilatura for the main content."""
+"""HTML -> main text with math kept as LaTeX (MegaMath-Web): a markup pre-pass, then resiliparse or trafilatura."""
 
 from __future__ import annotations
 
 import contextlib
-import re
+from collections import Counter
+from typing import Literal
 
-import lxml.html
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.extractors.base import ExtractorSandbox
 from datatrove.utils.batching import batched
 from datatrove.utils.typeshelper import StatHints
 
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_TEX_ENCODINGS = ("application/x-tex", "application/x-latex", "tex", "latex")
-_MATHJAX_RENDERED = ("MathJax", "MathJax_Display", "MathJax_Preview", "MathJax_SVG", "MathJax_CHTML")
+Engine = Literal["resiliparse", "trafilatura"]
+ENGINES = ("resiliparse", "trafilatura")
 
 
-def _has_class(el, name: str) -> bool:
-    return name in (el.get("class") or "").split()
+def extract_math_text(
+    html: str,
+    engine: Engine = "resiliparse",
+    include_comments: bool = True,
+    include_tables: bool = True,
+    favor_precision: bool = False,
+    stats: Counter | None = None,
+) -> str:
+    """The main text of `html` with every formula as `$…$` / `$$…$$`; `stats` gets counts per markup kind.
 
+    resiliparse is MegaMath's fast first pass; trafilatura their cleaner second pass (`favor_precision` is
+    trafilatura's). Comments are kept by default: Q&A pages and forums keep their math in them.
+    """
+    from resiliparse.parse.html import HTMLTree
 
-def _replace_with_text(el, text: str, display: bool) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    span = lxml.html.Element("span")
-    span.text = f"$${text}$$" if display else f"${text}$"
-    span.tail = el.tail
-    parent.replace(el, span)
-
-
-def _tex_of_math(math) -> str:
-    for annotation in math.iter("{*}annotation", "annotation"):
-        if (annotation.get("encoding") or "").lower() in _TEX_ENCODINGS and annotation.text:
-            return annotation.text.strip()
-    if math.get("alttext"):
-        return math.get("alttext").strip()
-    return " ".join(math.text_content().split())
-
-
-def math_to_latex(root) -> None:
-    """Rewrite, in place, every rendered formula of `root` as `$tex$` / `$$tex$$` text."""
-    # KaTeX: the span holds a MathML copy with the TeX source and a visual copy we must not keep
-    for el in root.xpath("//span[contains(concat(' ', normalize-space(@class), ' '), ' katex ')]"):
-        maths = el.xpath(".//*[local-name()='math']")
-        display = el.getparent() is not None and _has_class(el.getparent(), "katex-display")
-        target = el.getparent() if display else el
-        _replace_with_text(target, _tex_of_math(maths[0]) if maths else el.text_content().strip(), display)
-    # MathJax v3 keeps an assistive MathML copy inside <mjx-container>
-    for el in root.xpath("//*[local-name()='mjx-container']"):
-        maths = el.xpath(".//*[local-name()='math']")
-        if maths:
-            _replace_with_text(el, _tex_of_math(maths[0]), el.get("display") == "true")
-    # MathJax v2: the source is in <script type="math/tex">, the rendered spans are noise
-    for el in root.xpath("//*[@class]"):
-        if any(_has_class(el, c) for c in _MATHJAX_RENDERED) and el.getparent() is not None:
-            el.drop_tree()
-    for el in root.xpath("//script[starts-with(@type, 'math/tex')]"):
-        _replace_with_text(el, (el.text or "").strip(), "mode=display" in (el.get("type") or ""))
-    # plain MathML: TeX annotation, else alttext, else its text
-    for el in root.xpath("//*[local-name()='math']"):
-        _replace_with_text(el, _tex_of_math(el), el.get("display") == "block")
-    for tag, mark in (("sup", "^"), ("sub", "_")):
-        for el in root.xpath(f"//{tag}"):
-            parent = el.getparent()
-            if parent is None:
-                continue
-            span = lxml.html.Element("span")
-            span.text = f"{mark}{{{el.text_content().strip()}}}"
-            span.tail = el.tail
-            parent.replace(el, span)
-
-
-def extract_math_text(html: str, favor_precision: bool = False, include_tables: bool = True) -> str:
-    import trafilatura
+    from filters.web.math_markup import rewrite_math
 
     if not html or not html.strip():
         return ""
-    root = lxml.html.document_fromstring(_XML_DECL.sub("", html, count=1))
-    math_to_latex(root)
-    text = trafilatura.extract(
-        root,
-        include_comments=False,
-        include_tables=include_tables,
-        favor_precision=favor_precision,
-        deduplicate=False,
-        with_metadata=False,
-    )
-    return text or ""
+    tree = HTMLTree.parse(html)
+    counts = rewrite_math(tree)
+    if stats is not None:
+        stats.update(counts)
+    if engine == "resiliparse":
+        from resiliparse.extract.html2text import extract_plain_text
+
+        # alt texts off: formula images are already text, other alt texts are captions and logos
+        return extract_plain_text(
+            tree,
+            preserve_formatting=True,
+            main_content=True,
+            alt_texts=False,
+            comments=include_comments,
+            skip_elements=None if include_tables else ["table"],
+        ).strip()
+    if engine == "trafilatura":
+        import trafilatura
+
+        text = trafilatura.extract(
+            tree.document.html,
+            include_comments=include_comments,
+            include_tables=include_tables,
+            favor_precision=favor_precision,
+            deduplicate=False,
+            with_metadata=False,
+        )
+        return (text or "").strip()
+    raise ValueError(f"unknown extraction engine {engine!r}: one of {', '.join(ENGINES)}")
+
+
+def _binary(html: str) -> bool:
+    head = html[:4096]
+    controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f")
+    return "\x00" in head or controls > len(head) // 20
 
 
 class MathHtmlExtractor(PipelineStep):
@@ -97,7 +78,8 @@ class MathHtmlExtractor(PipelineStep):
     Extraction runs in datatrove's `ExtractorSandbox` (a child process with a timeout), so a page that
     hangs or kills the extractor is quarantined with its reason and the run goes on. Pages cross to the
     child in small batches to amortise the round trip; a batch that times out or dies is redone page by
-    page, so the timeout and the quarantine reason stay per page.
+    page, so the timeout and the quarantine reason stay per page. Empty, binary and oversized pages are
+    quarantined before they reach the engine.
     """
 
     name = "extract"
@@ -106,50 +88,70 @@ class MathHtmlExtractor(PipelineStep):
     def __init__(
         self,
         timeout: float = 10.0,
-        favor_precision: bool = False,
+        engine: Engine = "resiliparse",
+        include_comments: bool = True,
         include_tables: bool = True,
+        favor_precision: bool = False,
+        max_bytes: int = 8_000_000,
         exclusion_writer=None,
         batch_size: int = 16,
     ):
         super().__init__()
+        if engine not in ENGINES:
+            raise ValueError(f"unknown extraction engine {engine!r}: one of {', '.join(ENGINES)}")
         self.timeout = timeout
-        self.favor_precision = favor_precision
+        self.engine = engine
+        self.include_comments = include_comments
         self.include_tables = include_tables
+        self.favor_precision = favor_precision
+        self.max_bytes = max_bytes
         self.exclusion_writer = exclusion_writer
         self.batch_size = batch_size
 
-    def extract(self, html: str) -> str:
-        return extract_math_text(html, self.favor_precision, self.include_tables)
+    def extract(self, html: str, stats: Counter | None = None) -> str:
+        return extract_math_text(
+            html, self.engine, self.include_comments, self.include_tables, self.favor_precision, stats
+        )
 
     def _extract_batch(self, pages: list[str]) -> list:
         # runs in the sandbox child: exceptions are handed back per page instead of killing the child
         results = []
         for html in pages:
+            stats = Counter()
             try:
-                results.append(self.extract(html))
+                results.append((self.extract(html, stats), dict(stats)))
             except Exception as e:
                 results.append(e)
         return results
 
-    def _outcomes(self, sandbox: ExtractorSandbox, pages: list[str]) -> list[tuple[str, str | None, str | None]]:
-        """(text, drop reason, detail) per page."""
+    def _outcomes(self, sandbox: ExtractorSandbox, pages: list[str]) -> list[tuple[str, dict, str | None, str | None]]:
+        """(text, markup counts, drop reason, detail) per page."""
         try:
             results = sandbox.process_document(list(pages), self._extract_batch)
         except (TimeoutError, EOFError) as e:
             if len(pages) > 1:
                 return [outcome for page in pages for outcome in self._outcomes(sandbox, [page])]
             if isinstance(e, TimeoutError):
-                return [("", "extract_timeout", f"no result within {self.timeout}s")]
-            return [("", "extract_crash", "the extractor process died on this page")]
+                return [("", {}, "extract_timeout", f"no result within {self.timeout}s")]
+            return [("", {}, "extract_crash", "the extractor process died on this page")]
         outcomes = []
         for result in results:
             if isinstance(result, Exception):
-                outcomes.append(("", "extract_error", f"{type(result).__name__}: {result}"))
-            elif not result.strip():
-                outcomes.append(("", "extract_empty", None))
+                outcomes.append(("", {}, "extract_error", f"{type(result).__name__}: {result}"))
+            elif not result[0].strip():
+                outcomes.append(("", result[1], "extract_empty", None))
             else:
-                outcomes.append((result, None, None))
+                outcomes.append((result[0], result[1], None, None))
         return outcomes
+
+    def _precheck(self, html: str) -> tuple[str, str | None] | None:
+        if not html or not html.strip():
+            return "extract_empty", None
+        if len(html) > self.max_bytes:
+            return "extract_too_large", f"{len(html)} characters > max_bytes {self.max_bytes}"
+        if _binary(html):
+            return "extract_binary", "control characters in the first 4 KB: not a text page"
+        return None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         with (
@@ -157,10 +159,15 @@ class MathHtmlExtractor(PipelineStep):
             ExtractorSandbox(timeout=self.timeout, warmup_text=[]) as sandbox,
         ):
             for batch in batched(data, self.batch_size):
+                checks = [self._precheck(doc.text) for doc in batch]
+                pages = [doc.text for doc, check in zip(batch, checks, strict=True) if check is None]
                 with self.track_time("batch"):
-                    outcomes = self._outcomes(sandbox, [doc.text for doc in batch])
-                for doc, (text, reason, detail) in zip(batch, outcomes, strict=True):
+                    extracted = iter(self._outcomes(sandbox, pages) if pages else [])
+                for doc, check in zip(batch, checks, strict=True):
+                    text, counts, reason, detail = ("", {}, *check) if check else next(extracted)
                     self.stat_update(StatHints.total)
+                    for kind, n in counts.items():
+                        self.stat_update(f"math_{kind}", value=n)
                     if reason:
                         self.stat_update(StatHints.dropped, f"dropped_{reason}")
                         if writer:

@@ -1,85 +1,232 @@
+"""Each markup kind as real pages write it (Wikipedia, WordPress, codecogs forums, MathJax v2/v3, KaTeX,
+ASCIIMath tutorials, Q&A comments), and the exact LaTeX that must come out."""
+
 import os
 import time
 
+import pytest
 from conftest import ListWriter
 from datatrove.data import Document
 
 from filters.math_extract import MathHtmlExtractor, extract_math_text
+from filters.web.mathml import MalformedMathML
 
 FILLER = " ".join(["The lecture continues with a careful discussion of the method and its assumptions."] * 6)
 
 
-def _page(body: str) -> str:
+def _page(body: str, head: str = "") -> str:
     article = f"<article><p>{FILLER}</p>{body}<p>{FILLER}</p></article>"
-    return f"<html><head><title>t</title></head><body>{article}</body></html>"
+    return f"<html><head><title>t</title>{head}</head><body><nav><a href='/'>Home</a></nav>{article}</body></html>"
 
 
-def test_mathml_tex_annotation_and_alttext():
-    text = extract_math_text(
-        _page(
-            '<p>Inline <math><semantics><mi>x</mi><annotation encoding="application/x-tex">\\frac{a}{b}</annotation>'
-            '</semantics></math> and <math alttext="\\sqrt{2}"><mi>y</mi></math> here.</p>'
-            '<math display="block"><semantics><mi>z</mi><annotation encoding="application/x-tex">E=mc^2</annotation>'
-            "</semantics></math>"
-        )
+@pytest.fixture(params=["resiliparse", "trafilatura"])
+def engine(request):
+    return request.param
+
+
+def test_wikipedia_hidden_mathml_is_put_where_the_fallback_image_shows(engine):
+    formula = (
+        '<span class="mwe-math-element"><span class="mwe-math-mathml-inline mwe-math-mathml-a11y" '
+        'style="display: none;"><math xmlns="http://www.w3.org/1998/Math/MathML" '
+        'alttext="{\\displaystyle \\sigma ^{2}}">'
+        "<semantics><mrow><msup><mi>σ</mi><mn>2</mn></msup></mrow>"
+        '<annotation encoding="application/x-tex">{\\displaystyle \\sigma ^{2}}</annotation></semantics></math></span>'
+        '<img src="https://wikimedia.org/api/rest_v1/media/math/render/svg/53a5" '
+        'class="mwe-math-fallback-image-inline mw-invert" aria-hidden="true" '
+        'alt="{\\displaystyle \\sigma ^{2}}"></span>'
     )
-    assert "$\\frac{a}{b}$" in text
-    assert "$\\sqrt{2}$" in text
-    assert "$$E=mc^2$$" in text
+    text = extract_math_text(_page(f"<p>The variance {formula} of the sample is small.</p>"), engine=engine)
+    assert "The variance ${\\displaystyle \\sigma ^{2}}$ of the sample" in text
+    assert text.count("\\sigma") == 1  # the fallback image is not a second copy
 
 
-def test_katex_keeps_tex_and_drops_rendered_copy():
-    text = extract_math_text(
-        _page(
-            '<p>Identity <span class="katex"><span class="katex-mathml"><math><semantics><mi>q</mi>'
-            '<annotation encoding="application/x-tex">a^2+b^2</annotation></semantics></math></span>'
-            '<span class="katex-html">RENDERED</span></span> holds.</p>'
-        )
+def test_mathml_without_annotation_is_converted():
+    quadratic = (
+        "<math><mrow><mi>a</mi><msup><mi>x</mi><mn>2</mn></msup><mo>+</mo><mi>b</mi><mi>x</mi><mo>+</mo>"
+        "<mi>c</mi></mrow></math>"
     )
-    assert "$a^2+b^2$" in text
+    roots = (
+        '<math display="block"><mi>x</mi><mo>=</mo><mfrac><mrow><mo>&#x2212;</mo><mi>b</mi><mo>&#xB1;</mo>'
+        "<msqrt><msup><mi>b</mi><mn>2</mn></msup><mo>&#x2212;</mo><mn>4</mn><mi>a</mi><mi>c</mi></msqrt></mrow>"
+        "<mrow><mn>2</mn><mi>a</mi></mrow></mfrac></math>"
+    )
+    more = (
+        "<math><munderover><mo>&#x2211;</mo><mrow><mi>k</mi><mo>=</mo><mn>1</mn></mrow><mi>n</mi></munderover>"
+        "<msub><mi>a</mi><mi>k</mi></msub><mo>&#x2264;</mo><mroot><mi>y</mi><mn>3</mn></mroot>"
+        "<mfenced><mi>α</mi><mi>β</mi></mfenced><mover><mi>v</mi><mo>&#x2192;</mo></mover>"
+        "<msubsup><mi>x</mi><mi>i</mi><mn>2</mn></msubsup><mtext>if</mtext></math>"
+    )
+    matrix = (
+        "<math><mrow><mo>(</mo><mtable><mtr><mtd><mn>1</mn></mtd><mtd><mn>0</mn></mtd></mtr>"
+        "<mtr><mtd><mn>0</mn></mtd><mtd><mn>1</mn></mtd></mtr></mtable><mo>)</mo></mrow></math>"
+    )
+    text = extract_math_text(_page(f"<p>Roots of {quadratic} are {roots} here, {more} and {matrix}.</p>"))
+    assert "Roots of $ax^{2}+bx+c$ are" in text
+    assert "\n$$x=\\frac{-b\\pm\\sqrt{b^{2}-4ac}}{2a}$$\n" in text
+    assert "$\\sum_{k=1}^{n}a_{k}\\leq\\sqrt[3]{y}\\left(\\alpha,\\beta\\right)\\vec{v}x_{i}^{2}\\text{if}$" in text
+    assert "$(\\begin{matrix}1 & 0 \\\\ 0 & 1\\end{matrix})$" in text
+
+
+def test_malformed_mathml_keeps_its_text_and_is_counted():
+    from collections import Counter
+
+    stats = Counter()
+    text = extract_math_text(_page("<p>Broken <math><mfrac><mn>1</mn></mfrac></math> formula.</p>"), stats=stats)
+    assert "Broken $1$ formula." in text
+    assert stats["mathml_malformed"] == 1
+    from resiliparse.parse.html import HTMLTree
+
+    from filters.web.mathml import mathml_to_latex
+
+    with pytest.raises(MalformedMathML, match="mfrac"):
+        mathml_to_latex(HTMLTree.parse("<math><mfrac><mn>1</mn></mfrac></math>").body.query_selector("math"))
+
+
+def test_katex_keeps_tex_and_drops_the_rendered_copy(engine):
+    katex = (
+        '<span class="katex"><span class="katex-mathml"><math><semantics><mrow><msup><mi>a</mi><mn>2</mn></msup>'
+        '</mrow><annotation encoding="application/x-tex">a^2+b^2</annotation></semantics></math></span>'
+        '<span class="katex-html" aria-hidden="true">RENDERED</span></span>'
+    )
+    display = f'<span class="katex-display">{katex.replace("a^2+b^2", "c^2")}</span>'
+    text = extract_math_text(_page(f"<p>Identity {katex} holds and {display} too.</p>"), engine=engine)
+    assert "Identity $a^2+b^2$ holds" in text
+    assert "$$c^2$$" in text
     assert "RENDERED" not in text
 
 
-def test_mathjax_scripts_and_previews():
-    text = extract_math_text(
-        _page(
-            '<p>Sum <span class="MathJax_Preview">PREVIEW</span><script type="math/tex">\\sum_i x_i</script> and</p>'
-            '<script type="math/tex; mode=display">\\int_0^1 f</script>'
-        )
+def test_mathjax_v2_scripts_with_previews_and_display_mode(engine):
+    body = (
+        '<p>Sum <span class="MathJax_Preview">PREVIEW</span><span class="MathJax" id="MathJax-Element-1-Frame">'
+        "<nobr>RENDERED</nobr></span>"
+        '<script type="math/tex" id="MathJax-Element-1">\\sum_i x_i</script> and</p>'
+        '<script type="math/tex; mode=display">\\int_0^1 f(x)\\,dx</script>'
     )
-    assert "$\\sum_i x_i$" in text
-    assert "$$\\int_0^1 f$$" in text
-    assert "PREVIEW" not in text
+    text = extract_math_text(_page(body), engine=engine)
+    assert "Sum $\\sum_i x_i$ and" in text
+    assert "$$\\int_0^1 f(x)\\,dx$$" in text
+    assert "PREVIEW" not in text and "RENDERED" not in text
 
 
-def test_sup_sub():
-    assert "x^{2} + a_{n}" in extract_math_text(_page("<p>We have x<sup>2</sup> + a<sub>n</sub> always.</p>"))
+def test_mathjax_v3_container_with_assistive_mathml(engine):
+    container = (
+        '<mjx-container class="MathJax CtxtMenu_Attached_0" jax="CHTML" display="true">'
+        '<mjx-math class="MJX-TEX" aria-hidden="true"><mjx-mi>RENDERED</mjx-mi></mjx-math>'
+        '<mjx-assistive-mml unselectable="on" display="block"><math xmlns="http://www.w3.org/1998/Math/MathML" '
+        'display="block"><msup><mi>e</mi><mrow><mi>i</mi><mi>π</mi></mrow></msup><mo>+</mo><mn>1</mn><mo>=</mo>'
+        "<mn>0</mn></math></mjx-assistive-mml></mjx-container>"
+    )
+    text = extract_math_text(_page(f"<p>Euler: {container}</p>"), engine=engine)
+    assert "$$e^{i\\pi}+1=0$$" in text
+    assert "RENDERED" not in text
 
 
-def test_empty_and_xml_declaration():
-    assert extract_math_text("") == ""
-    assert "careful discussion" in extract_math_text('<?xml version="1.0" encoding="utf-8"?>' + _page(""))
+def test_tex_in_image_alt_title_and_url(engine):
+    body = (
+        '<p>For <img src="https://s0.wp.com/latex.php?latex=%5Ckappa+%3E+0&amp;bg=ffffff" alt="\\kappa &gt; 0" '
+        'class="latex" title="\\kappa &gt; 0"> the flow exists.</p>'
+        '<p>Substitute <img align="absmiddle" '
+        'src="http://latex.codecogs.com/png.latex?z = \\frac{1}{2}\\sinh \\theta" '
+        'alt="z = \\frac{1}{2}\\sinh \\theta" /> now.</p>'
+        '<p>Only a URL <img src="https://latex.codecogs.com/gif.latex?x%5E2%2By%5E2"> here.</p>'
+        '<p>A photo <img src="/cat.jpg" alt="my cat"> stays out.</p>'
+    )
+    text = extract_math_text(_page(body), engine=engine)
+    assert "For $\\kappa > 0$ the flow exists." in text
+    assert "Substitute $z = \\frac{1}{2}\\sinh \\theta$ now." in text
+    assert "Only a URL $x^2+y^2$ here." in text
+    assert "my cat" not in text
+
+
+def test_asciimath_scripts_and_backticks_on_pages_that_load_asciimath(engine):
+    head = '<script type="text/javascript" src="javascript/ASCIIMathMLwFallback.js"></script>'
+    body = (
+        "<p>The roots of `x^2-6x+4=0` are `x=(-b+-sqrt(b^2-4ac))/(2a)`, and `a!=0`.</p>"
+        "<p>The \\` key types a backtick.</p>"
+        '<p>Also <script type="math/asciimath">sum_(k=1)^n k</script> here.</p>'
+        "<pre>code `stays` as is</pre>"
+    )
+    text = extract_math_text(_page(body, head), engine=engine)
+    assert "The roots of ${x}^{2} - 6 x + 4 = 0$ are" in text
+    assert "$x = \\frac{- b \\pm \\sqrt{{b}^{2} - 4 a c}}{2 a}$" in text
+    assert "$a \\ne 0$" in text
+    assert "The ` key types a backtick." in text
+    assert "Also ${\\sum}_{k = 1}^{n} k$ here." in text
+    # the same backticks on a page without an ASCIIMath renderer are code, not math
+    plain = extract_math_text(_page(body.replace('<script type="math/asciimath">sum_(k=1)^n k</script>', "")))
+    assert "`x^2-6x+4=0`" in plain
+
+
+def test_sup_sub_only_where_math():
+    body = (
+        "<p>We have x<sup>2</sup> + a<sub>n</sub> and (a+b)<sup>n</sup> and 10<sup>-3</sup> m.</p>"
+        '<p>A claim.<sup class="reference"><a href="#cite_note-1">[1]</a></sup> MATLAB<sup>®</sup> '
+        "is on its 2<sup>nd</sup> release, see note <sup>*</sup> and H<sub>2</sub>O.</p>"
+    )
+    text = extract_math_text(_page(body))
+    assert "We have x^{2} + a_{n} and (a+b)^{n} and 10^{-3} m." in text
+    assert "A claim.[1] MATLAB® is on its 2nd release, see note * and H_{2}O." in text
+
+
+def test_comments_are_kept_by_default_and_can_be_dropped():
+    body = (
+        "<p>How do I integrate this?</p>"
+        '<div id="comments" class="comments"><ol class="comment-list"><li class="comment">'
+        '<div class="comment-body"><p>Substitute <script type="math/tex">u = \\tan x</script> first.</p>'
+        "</div></li></ol></div>"
+    )
+    assert "Substitute $u = \\tan x$ first." in extract_math_text(_page(body))
+    assert "Substitute" not in extract_math_text(_page(body), include_comments=False)
+
+
+def test_empty_and_xml_declaration(engine):
+    assert extract_math_text("", engine=engine) == ""
+    assert "careful discussion" in extract_math_text(
+        '<?xml version="1.0" encoding="utf-8"?>' + _page(""), engine=engine
+    )
+
+
+def test_unknown_engine_is_an_error():
+    with pytest.raises(ValueError, match="resiliparse, trafilatura"):
+        MathHtmlExtractor(engine="lynx")
 
 
 class SlowOrCrashing(MathHtmlExtractor):
-    def extract(self, html: str) -> str:
+    def extract(self, html: str, stats=None) -> str:
         if "HANG" in html:
             time.sleep(30)
         if "CRASH" in html:
             os._exit(1)
         if "RAISE" in html:
             raise ValueError("bad markup")
-        return super().extract(html)
+        return super().extract(html, stats)
 
 
-def test_extractor_quarantines_timeouts_crashes_and_errors_and_goes_on():
+def test_extractor_quarantines_bad_pages_and_goes_on():
     writer = ListWriter()
-    step = SlowOrCrashing(timeout=2, exclusion_writer=writer)
-    pages = ["HANG", "CRASH", "RAISE", "", "ok"]
-    docs = [Document(text=_page(p) if p else "", id=str(i)) for i, p in enumerate(pages)]
-    kept = list(step.run(iter(docs)))
-    assert [d.id for d in kept] == ["4"]
+    step = SlowOrCrashing(timeout=2, exclusion_writer=writer, max_bytes=20_000)
+    pages = {
+        "0": _page("HANG"),
+        "1": _page("CRASH"),
+        "2": _page("RAISE"),
+        "3": "",
+        "4": _page("<p>ok <script type='math/tex'>x^2</script></p>"),
+        "5": "\x00\x01\x02PK\x03\x04" * 50,
+        "6": _page("<p>" + "long " * 5000 + "</p>"),
+        "7": "<html><body></body></html>",
+    }
+    kept = list(step.run(iter(Document(text=html, id=i) for i, html in pages.items())))
+    assert [d.id for d in kept] == ["4"] and "ok $x^2$" in kept[0].text
     reasons = {d.id: d.metadata["filter_reason"] for d in writer.docs}
-    assert reasons == {"0": "extract_timeout", "1": "extract_crash", "2": "extract_error", "3": "extract_empty"}
-    assert "bad markup" in writer.docs[2].metadata["filter_detail"]
-    assert step.stats["total"].total == 5 and step.stats["forwarded"].total == 1
+    assert reasons == {
+        "0": "extract_timeout",
+        "1": "extract_crash",
+        "2": "extract_error",
+        "3": "extract_empty",
+        "5": "extract_binary",
+        "6": "extract_too_large",
+        "7": "extract_empty",
+    }
+    assert "bad markup" in next(d for d in writer.docs if d.id == "2").metadata["filter_detail"]
+    assert step.stats["total"].total == 8 and step.stats["forwarded"].total == 1
+    assert step.stats["math_mathjax_script"].total == 1

@@ -1,0 +1,203 @@
+"""Presentation MathML -> LaTeX, for formulas that carry no TeX annotation or `alttext`.
+
+Works on resiliparse DOM nodes (the tree the extraction pre-pass already holds), so no second parse.
+Malformed MathML (a fraction with one child, a script without its base) raises `MalformedMathML`;
+unknown elements are read through, as browsers render them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from resiliparse.parse.html import NodeType
+
+__all__ = ["MalformedMathML", "mathml_to_latex", "tex_of_math"]
+
+TEX_ENCODINGS = ("application/x-tex", "application/x-latex", "tex", "latex", "text/x-tex")
+
+
+class MalformedMathML(ValueError):
+    pass
+
+
+SYMBOLS = {
+    # operators and relations
+    "\u2212": "-", "\u00d7": "\\times", "\u00f7": "\\div", "\u00b7": "\\cdot", "\u22c5": "\\cdot",
+    "\u2217": "\\ast", "\u2218": "\\circ", "\u00b1": "\\pm", "\u2213": "\\mp", "\u2264": "\\leq",
+    "\u2265": "\\geq", "\u2260": "\\neq", "\u2248": "\\approx", "\u2261": "\\equiv", "\u223c": "\\sim",
+    "\u2243": "\\simeq", "\u2245": "\\cong", "\u221d": "\\propto", "\u226a": "\\ll", "\u226b": "\\gg",
+    "\u2208": "\\in", "\u2209": "\\notin", "\u220b": "\\ni", "\u2282": "\\subset", "\u2283": "\\supset",
+    "\u2286": "\\subseteq", "\u2287": "\\supseteq", "\u222a": "\\cup", "\u2229": "\\cap", "\u2205": "\\emptyset",
+    "\u2216": "\\setminus", "\u2200": "\\forall", "\u2203": "\\exists", "\u00ac": "\\neg", "\u2227": "\\wedge",
+    "\u2228": "\\vee", "\u2192": "\\to", "\u2190": "\\leftarrow", "\u2194": "\\leftrightarrow",
+    "\u21d2": "\\Rightarrow", "\u21d0": "\\Leftarrow", "\u21d4": "\\Leftrightarrow", "\u21a6": "\\mapsto",
+    "\u221e": "\\infty", "\u2202": "\\partial", "\u2207": "\\nabla", "\u2026": "\\ldots", "\u22ef": "\\cdots",
+    "\u22ee": "\\vdots", "\u22f1": "\\ddots", "\u2032": "'", "\u2033": "''", "\u2016": "\\|", "\u2225": "\\parallel",
+    "\u22a5": "\\perp", "\u2220": "\\angle", "\u00b0": "^{\\circ}", "\u2295": "\\oplus", "\u2297": "\\otimes",
+    "\u2223": "\\mid", "\u27e8": "\\langle", "\u27e9": "\\rangle", "\u2329": "\\langle", "\u232a": "\\rangle",
+    "\u230a": "\\lfloor", "\u230b": "\\rfloor", "\u2308": "\\lceil", "\u2309": "\\rceil", "{": "\\{", "}": "\\}",
+    "\u2211": "\\sum", "\u220f": "\\prod", "\u222b": "\\int", "\u222c": "\\iint", "\u222e": "\\oint",
+    "\u22c3": "\\bigcup", "\u22c2": "\\bigcap", "\u210f": "\\hbar", "\u2113": "\\ell",
+    "\u2115": "\\mathbb{N}", "\u2124": "\\mathbb{Z}", "\u211a": "\\mathbb{Q}", "\u211d": "\\mathbb{R}",
+    "\u2102": "\\mathbb{C}",
+    # invisible operators: function application, times, separator, plus
+    "\u2061": "", "\u2062": "", "\u2063": "", "\u2064": "", "\u00a0": " ",
+}  # fmt: skip
+GREEK = (
+    "alpha beta gamma delta varepsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau "
+    "upsilon varphi chi psi omega"
+).split()
+GREEK_UPPER = "A B Gamma Delta E Z H Theta I K Lambda M N Xi O Pi P - Sigma T Upsilon Phi X Psi Omega".split()
+for _i, (_lower, _upper) in enumerate(zip(GREEK, GREEK_UPPER, strict=True)):
+    SYMBOLS[chr(0x3B1 + _i)] = "o" if _lower == "o" else "\\" + _lower
+    if _upper != "-":
+        SYMBOLS[chr(0x391 + _i)] = "\\" + _upper if len(_upper) > 1 else _upper
+SYMBOLS.update({"\u03f5": "\\epsilon", "\u03d5": "\\phi", "\u03d1": "\\vartheta", "\u03f1": "\\varrho"})
+
+FUNCTIONS = set(
+    "sin cos tan cot sec csc sinh cosh tanh coth arcsin arccos arctan log ln lg exp lim max min sup inf det "
+    "dim ker deg gcd arg Pr".split()
+)
+ACCENTS = {"^": "\\hat", "\u02c6": "\\hat", "\u00af": "\\overline", "\u203e": "\\overline", "\u2192": "\\vec",
+           "\u20d7": "\\vec", "~": "\\tilde", "\u02dc": "\\tilde", "\u02d9": "\\dot", "\u00a8": "\\ddot",
+           "\u2015": "\\overline", "_": "\\overline", "\u23de": "\\overbrace", "\u02c7": "\\check"}  # fmt: skip
+UNDER_ACCENTS = {"_": "\\underline", "\u00af": "\\underline", "\u0332": "\\underline", "\u23df": "\\underbrace"}
+BIG_OPERATORS = ("\\sum", "\\prod", "\\int", "\\iint", "\\oint", "\\bigcup", "\\bigcap", "\\lim", "\\max", "\\min")
+VARIANTS = {"double-struck": "\\mathbb", "bold": "\\mathbf", "script": "\\mathcal", "fraktur": "\\mathfrak"}
+_COMMAND_END = re.compile(r"\\[A-Za-z]+$")
+_SKIPPED = {"annotation", "annotation-xml", "mphantom", "none", "mprescripts", "maligngroup", "malignmark"}
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        if not part:
+            continue
+        if out and part[0].isalpha() and _COMMAND_END.search(out):
+            out += " "
+        out += part
+    return out
+
+
+def _symbols(text: str) -> str:
+    return _join([SYMBOLS.get(ch, ch) for ch in text])
+
+
+def _group(tex: str) -> str:
+    """Braces around a script base unless it is one symbol."""
+    if len(tex) == 1 or re.fullmatch(r"\\[A-Za-z]+", tex) or (tex.startswith("{") and tex.endswith("}")):
+        return tex
+    return "{" + tex + "}"
+
+
+def _elements(node) -> list:
+    return [c for c in node.child_nodes if c.type == NodeType.ELEMENT and c.tag not in _SKIPPED]
+
+
+def _text(node) -> str:
+    return " ".join((node.text or "").split())
+
+
+def _arity(node, n: int) -> list:
+    kids = _elements(node)
+    if len(kids) != n:
+        raise MalformedMathML(f"<{node.tag}> needs {n} children, has {len(kids)}")
+    return kids
+
+
+def _convert(node) -> str:
+    tag = node.tag
+    if tag in ("mi", "mn", "mo", "mtext", "ms"):
+        text = _text(node)
+        if tag == "mi":
+            if text in FUNCTIONS:
+                return "\\" + text
+            variant = VARIANTS.get(node.getattr("mathvariant") or "")
+            tex = (
+                _symbols(text) if len(text) == 1 else (_symbols(text) if not text.isalpha() else f"\\mathrm{{{text}}}")
+            )
+            return f"{variant}{{{tex}}}" if variant else tex
+        if tag == "mtext":
+            return f"\\text{{{text}}}" if text.strip() else " "
+        return _symbols(text)
+    if tag == "mspace":
+        return " "
+    if tag in ("msup", "msub"):
+        base, script = (_convert(k) for k in _arity(node, 2))
+        return f"{_group(base)}{'^' if tag == 'msup' else '_'}{{{script}}}"
+    if tag == "msubsup":
+        base, sub, sup = (_convert(k) for k in _arity(node, 3))
+        return f"{_group(base)}_{{{sub}}}^{{{sup}}}"
+    if tag == "mfrac":
+        num, den = (_convert(k) for k in _arity(node, 2))
+        if (node.getattr("linethickness") or "").strip() in ("0", "0px", "0em"):
+            return f"\\binom{{{num}}}{{{den}}}"
+        return f"\\frac{{{num}}}{{{den}}}"
+    if tag == "msqrt":
+        return f"\\sqrt{{{_row(node)}}}"
+    if tag == "mroot":
+        base, index = (_convert(k) for k in _arity(node, 2))
+        return f"\\sqrt[{index}]{{{base}}}"
+    if tag in ("mover", "munder"):
+        base_node, script_node = _arity(node, 2)
+        base, script = _convert(base_node), _convert(script_node)
+        accents = ACCENTS if tag == "mover" else UNDER_ACCENTS
+        if script_node.tag == "mo" and _text(script_node) in accents:
+            return f"{accents[_text(script_node)]}{{{base}}}"
+        if base in BIG_OPERATORS:
+            return f"{base}{'^' if tag == 'mover' else '_'}{{{script}}}"
+        return f"\\{'overset' if tag == 'mover' else 'underset'}{{{script}}}{{{base}}}"
+    if tag == "munderover":
+        base, under, over = (_convert(k) for k in _arity(node, 3))
+        return f"{_group(base)}_{{{under}}}^{{{over}}}"
+    if tag == "mmultiscripts":
+        kids = _elements(node)
+        if not kids:
+            raise MalformedMathML("<mmultiscripts> without a base")
+        base, rest = _convert(kids[0]), [_convert(k) for k in kids[1:]]
+        scripts = "".join(f"_{{{rest[i]}}}^{{{rest[i + 1]}}}" for i in range(0, len(rest) - 1, 2))
+        return _group(base) + scripts
+    if tag == "mfenced":
+        open_, close = node.getattr("open") or "(", node.getattr("close") or ")"
+        separators = (node.getattr("separators") or ",").split() or [","]
+        kids = [_convert(k) for k in _elements(node)]
+        inner = ""
+        for i, kid in enumerate(kids):
+            inner += kid + (separators[min(i, len(separators) - 1)] if i < len(kids) - 1 else "")
+        return f"\\left{_fence(open_)}{inner}\\right{_fence(close)}"
+    if tag == "mtable":
+        rows = [r for r in _elements(node) if r.tag in ("mtr", "mlabeledtr")]
+        body = " \\\\ ".join(
+            " & ".join(_row(c) for c in _elements(r)[(1 if r.tag == "mlabeledtr" else 0) :]) for r in rows
+        )
+        return f"\\begin{{matrix}}{body}\\end{{matrix}}"
+    if tag == "menclose" and "radical" in (node.getattr("notation") or ""):
+        return f"\\sqrt{{{_row(node)}}}"
+    if tag == "semantics":
+        kids = _elements(node)
+        return _convert(kids[0]) if kids else ""
+    # mrow, mstyle, mpadded, merror, math, mtd and anything unknown: their children in order
+    return _row(node)
+
+
+def _fence(ch: str) -> str:
+    return {"": ".", "{": "\\{", "}": "\\}", "\u27e8": "\\langle", "\u27e9": "\\rangle", "|": "|"}.get(ch, ch)
+
+
+def _row(node) -> str:
+    return _join([_convert(k) for k in _elements(node)])
+
+
+def mathml_to_latex(math) -> str:
+    """LaTeX for a `<math>` element's presentation markup; raises MalformedMathML."""
+    return _row(math).strip()
+
+
+def tex_of_math(math) -> tuple[str, bool]:
+    """(TeX, converted): the TeX annotation or `alttext` when present, else the converted presentation markup."""
+    for annotation in math.get_elements_by_tag_name("annotation"):
+        if (annotation.getattr("encoding") or "").lower() in TEX_ENCODINGS and (annotation.text or "").strip():
+            return annotation.text.strip(), False
+    if alt := (math.getattr("alttext") or "").strip():
+        return alt, False
+    return mathml_to_latex(math), True
