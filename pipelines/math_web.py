@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from datatrove.pipeline.writers.parquet import ParquetWriter
 from pydantic import Field, model_validator
@@ -38,9 +39,14 @@ class UrlStage(StrictModel):
 
 
 class ExtractStage(StrictModel):
-    timeout: float = Field(10.0, gt=0)  # seconds per page
-    favor_precision: bool = False
+    """Math markup -> `$…$` LaTeX, then the main content: resiliparse (MegaMath's fast pass) or trafilatura."""
+
+    engine: Literal["resiliparse", "trafilatura"] = "resiliparse"
+    include_comments: bool = True  # Q&A pages and forums keep their math in comments
     include_tables: bool = True
+    favor_precision: bool = False  # trafilatura only
+    timeout: float = Field(10.0, gt=0)  # seconds per page
+    max_bytes: int = Field(8_000_000, gt=0)  # larger pages are quarantined as extract_too_large
 
 
 class LanguageStage(StrictModel):
@@ -190,9 +196,12 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     if recipe.input.format in ("warc", "html") or recipe.input.content == "html":
         pages.append(
             MathHtmlExtractor(
-                s.extract.timeout,
-                s.extract.favor_precision,
-                s.extract.include_tables,
+                timeout=s.extract.timeout,
+                engine=s.extract.engine,
+                include_comments=s.extract.include_comments,
+                include_tables=s.extract.include_tables,
+                favor_precision=s.extract.favor_precision,
+                max_bytes=s.extract.max_bytes,
                 exclusion_writer=quarantine("extract"),
             )
         )
