@@ -10,7 +10,8 @@ from datatrove.pipeline.writers.jsonl import JsonlWriter
 
 from factory.layout import OutputLayout
 from factory.llm.config import LLMConfig
-from factory.llm.inference import RoundOutputReader, llm_round
+from factory.llm.inference import llm_round
+from factory.llm.round_reader import RoundOutputReader
 from factory.stage import Stage
 
 
@@ -35,9 +36,7 @@ def chain(first: str, items: list, layout: OutputLayout, tasks: int, seed: int =
         handoff = layout.scratch(f"handoff/{item.name}")
         current.append(JsonlWriter(str(handoff), output_filename="${rank}.jsonl.gz"))
         stages.append(Stage(name, current, tasks))
-        round_stage = llm_round(item.name, item.llm, item.prompt, handoff, layout, tasks, seed)
-        round_stage.serves_model = True
-        stages.append(round_stage)
+        stages.append(llm_round(item.name, item.llm, item.prompt, handoff, layout, tasks, seed))
         current, name = [RoundOutputReader(str(layout.scratch(f"llm/{item.name}"))), item.parser], f"after-{item.name}"
     stages.append(Stage(name, current, tasks))
     return stages

@@ -16,3 +16,5 @@ class Stage:
     tasks: int
     workers: int | None = None  # None: the recipe's executor.workers
     serves_model: bool = False  # each task starts a model server: on one machine, one task at a time
+    gpus: int = 0  # per task, asked of Slurm (--gpus) and Ray (num_gpus)
+    partition: str | None = None  # Slurm partition for this stage; None: the executor's

@@ -3,7 +3,9 @@
 A round writes the documents with their raw completions (`metadata.rollout_results`) to
 work/llm/NAME/; the next stage reads them back in document order and parses them. Completions are
 cached by datatrove's request cache (work/llm_cache/NAME), so a rerun never re-asks a finished prompt.
-Timeouts and failed requests come back as `{"error": ...}` results for the parser to quarantine.
+Infrastructure failures fail the task (see factory.llm.errors); a prompt longer than the model's context
+comes back as an `{"error": "prompt_too_long"}` result and a cut-off completion keeps its finish reason,
+for the parser to quarantine.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import os
 from pathlib import Path
 
 from datatrove.data import Document
-from datatrove.pipeline.inference.run_inference import InferenceConfig, InferenceRunner
+from datatrove.pipeline.inference.run_inference import InferenceConfig, InferenceResult, InferenceRunner
+from datatrove.pipeline.inference.types import InferenceError
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 
 from factory.layout import OutputLayout
 from factory.llm.config import LLMConfig
+from factory.llm.errors import LLMInfrastructureError, PromptTooLong, classify, is_prompt_too_long
 from factory.readers import RankShardReader
 from factory.stage import Stage
 
@@ -61,6 +65,7 @@ def llm_entry(stage: str, llm: LLMConfig, prompt: Path) -> dict:
         "model": llm.model,
         "revision": llm.revision,
         "generation": llm.generation_params(),
+        "generation_defaults": "neutral: the model's generation_config.json sampling defaults are not applied",
         "prompt": prompt.name,
         "prompt_sha256": prompt_hash(prompt),
     }
@@ -71,17 +76,18 @@ def request_seed(seed: int, doc_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
 
 
-async def chat_rollout(document: Document, generate, *, prompt: str, params: dict, timeout: float, seed: int = 0):
-    """One chat request per document; failures become results the parser can quarantine."""
+async def chat_rollout(document: Document, generate, *, prompt: str, params: dict, seed: int = 0):
+    """One chat request per document. Infrastructure errors propagate and fail the task; only a prompt the
+    server refuses as too long becomes a result for the parser to quarantine."""
     payload = {"messages": [{"role": "user", "content": render_prompt(prompt, document)}], **params}
     if params.get("temperature"):
         payload["seed"] = request_seed(seed, document.id)
     try:
-        result = await asyncio.wait_for(generate(payload), timeout)
-    except TimeoutError:
-        return {"error": "timeout", "detail": f"no completion within {timeout}s"}
-    except Exception as e:  # datatrove's InferenceError and transport errors
-        return {"error": "request_failed", "detail": str(e)[:500]}
+        result = await generate(payload)
+    except InferenceError as e:
+        if is_prompt_too_long(e):
+            return {"error": "prompt_too_long", "detail": str(e)[:500]}
+        raise
     return {"text": result.text, "finish_reason": result.finish_reason}
 
 
@@ -97,6 +103,10 @@ def inference_config(llm: LLMConfig) -> InferenceConfig:
         "max_concurrent_generations": llm.max_concurrent,
         "request_timeout": llm.request_timeout,
         "metric_interval": 3600,
+        # a server that is not up in time fails the task (datatrove tries the start twice)
+        "server_start_timeout_sec": llm.server_start_timeout,
+        "server_ready_delay_sec": 1.0,
+        "server_ready_max_attempts": max(1, int(llm.server_start_timeout)),
     }
     if llm.backend in ("vllm", "sglang"):
         kwargs = {"revision": llm.revision} if llm.revision else None
@@ -108,29 +118,35 @@ def inference_config(llm: LLMConfig) -> InferenceConfig:
         "model": llm.model,
         "device": llm.device,
         "batch-size": llm.batch_size,
+        "max-context": llm.max_context,
     }
     if llm.revision:
         model_kwargs["revision"] = llm.revision
     return InferenceConfig(
         server_type="custom",
         model_kwargs=model_kwargs,
-        server_start_timeout_sec=300,
-        server_ready_delay_sec=1.0,
         **common,
     )
 
 
 class LLMRunner(InferenceRunner):
-    """datatrove's InferenceRunner, with the endpoint API key read from the environment inside the task.
+    """datatrove's InferenceRunner with our request policy and the endpoint key read inside the task.
 
-    The key never sits in the pipeline object, so it is never written to executor.json or the logs.
+    Each attempt has `request_timeout`; transport errors, timeouts, 429 and 5xx are retried `retries`
+    times with doubling backoff, then raise `LLMInfrastructureError`, as do 401/403 and a server that
+    does not start: the task fails and a rerun retries (datatrove's own loop retries 6 times over ~5 min
+    and turns the rest into per-document errors). The key never sits in the pipeline object, so it is
+    never written to executor.json or the logs.
     """
 
     name = "llm"
 
-    def __init__(self, *args, api_key_env: str | None = None, **kwargs):
+    def __init__(
+        self, *args, api_key_env: str | None = None, retries: int = 5, retry_backoff_s: float = 2.0, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.api_key_env = api_key_env
+        self.retries, self.retry_backoff_s = retries, retry_backoff_s
 
     def run(self, data, rank: int = 0, world_size: int = 1):
         if self.api_key_env:
@@ -139,6 +155,45 @@ class LLMRunner(InferenceRunner):
             return super().run(data, rank, world_size)
         finally:
             self.config.api_key = None
+
+    async def _send_request(self, server, payload: dict, semaphore: asyncio.Semaphore) -> InferenceResult:
+        payload["model"] = self.config.model_name_or_path
+        for key, value in self.config.default_generation_params.items():
+            payload.setdefault(key, value)
+        ready = getattr(server, "_server_ready", None)
+        if ready is not None:  # the timeout is per request, not for the server's start (minutes for a 70B model)
+            await ready
+        async with semaphore:
+            for attempt in range(self.retries + 1):
+                try:
+                    # a copy: the OpenAI-client path pops "model" from the payload it is given
+                    response = await asyncio.wait_for(server.make_request(dict(payload)), self.config.request_timeout)
+                    return self._result(response)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:
+                    kind, what = classify(e), f"{type(e).__name__}: {str(e)[:300]}"
+                    if kind == "too_long":
+                        self.stat_update("prompt_too_long", unit="request")
+                        raise PromptTooLong(what) from e
+                    if kind == "fatal" or attempt == self.retries:
+                        self.stat_update("failed_requests", unit="request")
+                        tries = f"after {attempt + 1} attempts" if kind == "retry" else "not retryable"
+                        raise LLMInfrastructureError(
+                            f"{self.config.server_type} model {self.config.model_name_or_path!r} failed ({tries}): "
+                            f"{what}; fix the cause and rerun to resume (completed requests are cached)"
+                        ) from e
+                    self.stat_update("retried_requests", unit="request")
+                    await asyncio.sleep(min(60.0, self.retry_backoff_s * 2**attempt))
+        raise AssertionError("unreachable")
+
+    def _result(self, response: dict) -> InferenceResult:
+        choice, usage = response["choices"][0], response.get("usage") or {}
+        self.stat_update("prompt_tokens", value=usage.get("prompt_tokens", 0), unit="request")
+        self.stat_update("completion_tokens", value=usage.get("completion_tokens", 0), unit="request")
+        self.stat_update("successful_requests", unit="request")
+        text = (choice["message"].get("content") if self.config.use_chat else choice.get("text")) or ""
+        return InferenceResult(text=text, finish_reason=choice.get("finish_reason") or "stop", usage=usage)
 
 
 def llm_round(
@@ -153,30 +208,27 @@ def llm_round(
         shared_context={
             "prompt": load_prompt(prompt),
             "params": llm.generation_params(),
-            "timeout": llm.request_timeout,
             "seed": seed,
         },
         checkpoints_local_dir=str(layout.scratch(f"llm_cache/{name}")),
         api_key_env=llm.api_key_env,
+        retries=llm.retries,
+        retry_backoff_s=llm.retry_backoff_s,
     )
-    return Stage(f"llm-{name}", [RankShardReader(str(source)), runner], tasks)
-
-
-class RoundOutputReader(RankShardReader):
-    """Reads back rank r's completions of a round, in document-id order (completions finish in any order)."""
-
-    def run(self, data=None, rank: int = 0, world_size: int = 1):
-        files = sorted(f for f in self.data_folder.list_files() if f.startswith(f"{rank:05d}_chunk_"))
-        for doc in sorted(self.read_files_shard(files), key=lambda d: d.id):
-            self.update_doc_stats(doc)
-            yield doc
+    pipeline = [RankShardReader(str(source)), runner]
+    return Stage(f"llm-{name}", pipeline, tasks, serves_model=True, gpus=llm.gpus_per_task, partition=llm.partition)
 
 
 def completion_of(doc: Document) -> tuple[str | None, str | None, str | None]:
-    """(text, error reason, detail) of a document's single rollout."""
-    results = doc.metadata.pop("rollout_results", None) or [{"error": "request_failed", "detail": "no result"}]
+    """(text, quarantine reason, detail) of a document's single rollout: `truncated` when generation hit
+    max_tokens (a cut-off answer is not an answer), `prompt_too_long` when the server refused the prompt."""
+    results = doc.metadata.pop("rollout_results", None)
+    if not results:  # a round always stores one result; without one, this document never reached the model
+        raise ValueError(f"document {doc.id} has no completion: was the round's output written by another build?")
     result = results[0] if isinstance(results[0], dict) else {"text": str(results[0])}
     if "error" in result:
-        reason = "llm_timeout" if result["error"] == "timeout" else "llm_error"
-        return None, reason, result.get("detail")
-    return result.get("text") or "", None, None
+        return None, result["error"], result.get("detail")
+    text = result.get("text") or ""
+    if result.get("finish_reason") == "length":
+        return text, "truncated", "generation stopped at max_tokens"
+    return text, None, None
