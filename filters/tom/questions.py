@@ -167,7 +167,8 @@ def make_questions(
             other_changes = [(f"Yes, from {values[i - 1]} to {values[i]}", "type_d_whether_time_stage",
                               f"the {state} change at {i}->{i + 1}")
                              for i in range(1, s) if i != k and t.changed(state, i)]  # fmt: skip
-            invented = [(f"Yes, from {values[k - 1]} to {v}", "type_d_whether_wrong_target", "a value of another scenario")
+            invented = [(f"Yes, from {values[k - 1]} to {v}", "type_d_whether_wrong_target",
+                         "a value of another scenario")
                         for i, v in enumerate(values) if i not in (k - 1, k)]  # fmt: skip
             cross = [(f"Yes, from {t.values[o][k - 1]} to {t.values[o][k]}", "type_d_whether_state_confusion",
                       f"the {o} change at {k}->{k + 1}") for o in STATES if o != state]  # fmt: skip
