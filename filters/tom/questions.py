@@ -7,8 +7,8 @@ scenario S, across-all 8, whether S, why 4S-4), capped at `max_options` (26 lett
 Unlike DynToM's script: every option differs from every other after `normalise`; whether-changed is
 decided per state and per transition from the values; the reverse distractor is the true order reversed;
 every scenario (the last one too) can give influence distractors; reasons are parsed by their `k->k+1:`
-labels; shuffles are seeded per question; option reasons move with their options. When a context has too
-few distinct distractors, the fallback pool (values from other contexts) fills up.
+labels; shuffles are seeded per question and answer letters rotate; option reasons move with their options.
+When a context has too few distinct distractors, the fallback pool (values from other contexts) fills up.
 """
 
 from __future__ import annotations
@@ -57,8 +57,11 @@ def option_count(fine_type: str, scenarios: int, scenario: int | None, max_optio
     return min(count, max_options, len(LETTERS))
 
 
-def _pick(true: str, groups: list[list[tuple[str, str, str]]], count: int, rng: random.Random, fallback: list[str]):
-    """The true answer and `count - 1` distractors, group by group (each group in seeded order), no two equal."""
+def _pick(true: str, groups: list, count: int, rng: random.Random, fallback: list[str], slot: int):
+    """The true answer and `count - 1` distractors, group by group (each group in seeded order), no two equal.
+
+    The distractors are shuffled; the true answer goes to `slot` modulo the number of options, so letters are
+    balanced by construction, not only in expectation."""
     chosen = [(true, "true_answer", "true answer")]
     seen = {normalise(true)}
     for group in groups:
@@ -81,7 +84,10 @@ def _pick(true: str, groups: list[list[tuple[str, str, str]]], count: int, rng: 
             if key and key not in seen:
                 seen.add(key)
                 chosen.append((text, "other_context", "value from another context"))
-    rng.shuffle(chosen)
+    distractors = chosen[1:]
+    rng.shuffle(distractors)
+    chosen = distractors
+    chosen.insert(slot % (len(distractors) + 1), (true, "true_answer", "true answer"))
     options = [c[0] for c in chosen]
     reasons = [{"option": c[0], "short": c[1], "explain": c[2]} for c in chosen]
     answer = LETTERS[next(i for i, c in enumerate(chosen) if c[1] == "true_answer")]
@@ -130,14 +136,15 @@ def make_questions(
 ) -> list[Question]:
     """Every question of a context, in DynToM's order (how, why, whether, influence, what)."""
     s, main, questions = t.scenarios, t.main, []
-    numbers = dict.fromkeys(FINE_TYPES, 0)
+    numbers, offsets = dict.fromkeys(FINE_TYPES, 0), {}
 
     def add(fine, state, scenario, text, true, groups, pool):
         numbers[fine] += 1
         qid = f"{fine}_{numbers[fine]}"
         rng = random.Random(f"{seed}:{context_id}:{qid}")
         count = option_count(fine, s, scenario, max_options)
-        options, answer, reasons = _pick(true, groups, count, rng, pool)
+        slot = offsets.setdefault(fine, random.Random(f"{seed}:{context_id}:{fine}").randrange(26)) + numbers[fine]
+        options, answer, reasons = _pick(true, groups, count, rng, pool, slot)
         questions.append(Question(qid, fine, state, scenario, text, options, answer, reasons))
 
     for state in STATES:
