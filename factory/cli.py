@@ -1,6 +1,7 @@
 """`factory`: build a recipe, finalize a Slurm build, train the math classifier, publish to the Hub.
 
-Exit codes: 0 done, 1 the build or upload failed (rerun resumes), 2 the recipe or the command line is wrong.
+Exit codes: 0 done, 1 the build or upload failed (rerun resumes), 2 the recipe or the command line is wrong,
+3 the build kept nothing and `--fail-on-empty` was given.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ def _build(args) -> int:
 
     recipe = load_recipe(args.recipe, args.set)
     command = shlex.join(["factory", "build", args.recipe] + [f"--set={s}" for s in args.set])
-    build(recipe, args.recipe, command)
+    build(
+        recipe,
+        args.recipe,
+        command,
+        verbose=args.verbose,
+        fail_on_empty=args.fail_on_empty,
+        rebuild_changed=args.rebuild_changed,
+        verify_inputs=args.verify_inputs,
+    )
     return 0
 
 
@@ -29,7 +38,7 @@ def _finalize(args) -> int:
     if not layout.recipe.is_file():
         print(f"error: {layout.root} has no recipe.yaml: not a build folder", file=sys.stderr)
         return 2
-    finalize(layout)
+    finalize(layout, fail_on_empty=args.fail_on_empty)
     return 0
 
 
@@ -101,10 +110,24 @@ def parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a recipe field, e.g. --set stages.language.threshold=0.7",
     )
+    b.add_argument("--verbose", action="store_true", help="show datatrove's own log lines on the terminal too")
+    b.add_argument("--fail-on-empty", action="store_true", help="exit 3 when the build keeps nothing")
+    b.add_argument(
+        "--rebuild-changed",
+        action="store_true",
+        help="when inputs or referenced files (models, prompts, benchmarks) changed since the build started, "
+        "start again from scratch instead of refusing",
+    )
+    b.add_argument(
+        "--verify-inputs",
+        action="store_true",
+        help="detect changed inputs by sha256 of their content (default: size and modification time)",
+    )
     b.set_defaults(func=_build)
 
     f = sub.add_parser("finalize", help="write manifest and card of a finished build (after Slurm)")
     f.add_argument("output")
+    f.add_argument("--fail-on-empty", action="store_true", help="exit 3 when the build kept nothing")
     f.set_defaults(func=_finalize)
 
     t = sub.add_parser("train-classifier", help="train the fastText math classifier")
@@ -136,7 +159,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from factory.publish import PublishError
     from factory.recipe import RecipeError
-    from factory.runner import BuildError
+    from factory.runner import BuildError, EmptyBuildError
 
     args = parser().parse_args(argv)
     try:
@@ -144,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     except RecipeError as e:
         print(str(e), file=sys.stderr)
         return 2
+    except EmptyBuildError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
     except (BuildError, PublishError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -36,8 +36,9 @@ class OutputLayout:
         return self.root / "work"
 
     @property
-    def inputs_record(self) -> Path:
-        return self.work / "inputs.json"
+    def build_record(self) -> Path:
+        """Recipe hash, base folder, input files, referenced files and stages, written when the build starts."""
+        return self.work / "build.json"
 
     def data(self, config: str = "default") -> Path:
         return self.root / "data" / config
@@ -47,6 +48,18 @@ class OutputLayout:
 
     def removed(self, stage: str) -> Path:
         return self.root / "removed" / stage
+
+    def progress(self, stage: str) -> Path:
+        return self.work / "progress" / stage
+
+    def clear(self) -> None:
+        """Remove everything a build wrote here (for a rebuild from scratch)."""
+        import shutil
+
+        for name in ("README.md", "recipe.yaml", "manifest.json"):
+            (self.root / name).unlink(missing_ok=True)
+        for name in ("data", "assets", "removed", "work"):
+            shutil.rmtree(self.root / name, ignore_errors=True)
 
     def scratch(self, name: str) -> Path:
         return self.work / name

@@ -26,23 +26,53 @@ def digest_of(entries: list[dict]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def list_input_files(input_config) -> list[Path]:
-    root = Path(input_config.path)
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.glob(input_config.glob_pattern) if p.is_file())
+def list_input_files(input_config) -> list[str]:
+    """Paths (relative to `input_config.folder`) of the input files, through datatrove's DataFolder (fsspec):
+    local folders, single files, globs, and remote locations such as s3:// or hf://."""
+    from datatrove.io import get_datafolder
+
+    folder = get_datafolder(input_config.folder)
+    if not folder.isdir(""):
+        return []
+    return sorted(folder.list_files(glob_pattern=input_config.glob_pattern, recursive=True))
 
 
-def input_files(input_config) -> list[dict]:
-    root = Path(input_config.path)
-    return [
-        {
-            "path": p.relative_to(root).as_posix() if root.is_dir() else p.name,
-            "size": p.stat().st_size,
-            "sha256": sha256_file(p),
-        }
-        for p in list_input_files(input_config)
-    ]
+def input_files(input_config, verify: bool = False) -> list[dict]:
+    """Each input file's path, size and modification time (cheap, at any scale); with `verify`, its sha256 too."""
+    from datatrove.io import get_datafolder
+
+    folder = get_datafolder(input_config.folder)
+    entries = []
+    for rel in list_input_files(input_config):
+        info = folder.info(rel)
+        mtime = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
+        entry = {"path": rel, "size": int(info.get("size") or 0), "mtime": str(mtime) if mtime is not None else None}
+        if verify:
+            digest = hashlib.sha256()
+            with folder.open(rel, "rb") as f:
+                while block := f.read(1 << 20):
+                    digest.update(block)
+            entry["sha256"] = digest.hexdigest()
+        entries.append(entry)
+    return entries
+
+
+def inputs_digest(entries: list[dict]) -> str:
+    """One hash over the inputs' names and sizes (and sha256 where verified); not mtimes, so copies match."""
+    lines = sorted(f"{e['path']}\t{e['size']}\t{e.get('sha256', '')}" for e in entries)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def referenced_entries(files: dict[str, Path]) -> list[dict]:
+    """The recipe's referenced files (models, prompts, benchmarks, ...) by role, with size and sha256."""
+    entries = []
+    for role, path in sorted(files.items()):
+        path = Path(path)
+        if path.is_file():
+            entries.append({"role": role, "path": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)})
+        else:
+            entries.append({"role": role, "path": path.name, "size": None, "sha256": None})
+    return entries
 
 
 def output_files(root: Path, folders: tuple[str, ...] = ("data",)) -> list[dict]:
@@ -63,12 +93,25 @@ def output_files(root: Path, folders: tuple[str, ...] = ("data",)) -> list[dict]
     return files
 
 
-def model_entries(models: dict[str, Path | None]) -> list[dict]:
-    return [
-        {"role": role, "path": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}
-        for role, path in models.items()
-        if path is not None and path.is_file()
-    ]
+# every library whose version can change the rows a recipe writes
+DATA_LIBRARIES = (
+    "trafilatura",
+    "resiliparse",
+    "lxml",
+    "warcio",
+    "fasttext-numpy2-wheel",
+    "pymupdf",
+    "spacy",
+    "xxhash",
+    "numpy",
+    "pyarrow",
+    "polars",
+    "torch",
+    "transformers",
+    "sympy",
+    "huggingface_hub",
+    "datasets",
+)
 
 
 def versions() -> dict:
@@ -82,19 +125,26 @@ def versions() -> dict:
         "dataset-factory": factory.__version__,
         "datatrove": version("datatrove"),
         "python": platform.python_version(),
-        **{name: version(name) for name in ("trafilatura", "fasttext-numpy2-wheel", "pyarrow", "huggingface_hub")},
+        **{name: version(name) for name in DATA_LIBRARIES},
     }
 
 
-def git_commit() -> str | None:
+def git_state() -> dict | None:
+    """The commit of the factory's own checkout and whether it has uncommitted changes (None outside git)."""
     source = Path(factory.__file__).resolve().parent.parent
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.TimeoutExpired):
+
+    def git(*args) -> str | None:
+        try:
+            out = subprocess.run(["git", "-C", str(source), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out.stdout if out.returncode == 0 else None
+
+    commit = (git("rev-parse", "HEAD") or "").strip()
+    if not commit:
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    status = git("status", "--porcelain", "--untracked-files=no", "--", "factory", "pipelines", "filters", "cards")
+    return {"commit": commit, "dirty": bool(status and status.strip())}
 
 
 def write_manifest(path: Path, manifest: dict) -> None:

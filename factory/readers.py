@@ -200,11 +200,11 @@ def make_reader(input_config) -> BaseDiskReader:
     """The reader for a recipe's `input:` block."""
     fmt, glob = input_config.format, input_config.glob_pattern
     if fmt == "warc":
-        return WarcPageReader(input_config.path, glob_pattern=glob)
+        return WarcPageReader(input_config.folder, glob_pattern=glob)
     if fmt == "html":
-        return HtmlFileReader(input_config.path, glob_pattern=glob)
+        return HtmlFileReader(input_config.folder, glob_pattern=glob)
     if fmt in ("jsonl", "parquet"):
-        return RowsReader(input_config.path, fmt, glob, input_config.text_key, input_config.id_key)
+        return RowsReader(input_config.folder, fmt, glob, input_config.text_key, input_config.id_key)
     raise ValueError(f"input.format {fmt!r} has no reader in this recipe")
 
 

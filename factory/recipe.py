@@ -8,6 +8,7 @@ names the file, the field and the line.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
@@ -35,13 +36,15 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-InputFormat = Literal["warc", "html", "jsonl", "parquet", "pdf"]
+InputFormat = Literal["warc", "html", "jsonl", "parquet", "pdf", "dyntom", "synthetic"]
 DEFAULT_GLOBS = {
     "warc": "**/*.warc*",
     "html": "**/*.htm*",
     "jsonl": "**/*.jsonl*",
     "parquet": "**/*.parquet",
     "pdf": "**/*.pdf",
+    "dyntom": "**/story.json",  # DynToM trialN/ folders
+    "synthetic": "*",  # the pool files the contexts are drawn from
 }
 
 
@@ -51,11 +54,34 @@ class InputConfig(StrictModel):
     glob: str | None = None
     text_key: str = "text"
     id_key: str = "id"
+    contexts: int | None = Field(None, ge=1)  # synthetic: how many contexts to generate
     content: Literal["html", "text"] = "html"  # what text_key holds in jsonl/parquet rows
 
     @property
+    def folder(self) -> str:
+        """The folder the readers list: `path` itself, the folder of a single file, or the base of a glob."""
+        return _split_input_path(self.path)[0] or self.path
+
+    @property
     def glob_pattern(self) -> str:
+        """Which files under `folder` to read: the file's name, the glob in `path`, `glob`, or the format's default."""
+        folder, pattern = _split_input_path(self.path)
+        if pattern is not None:
+            return pattern
         return self.glob or DEFAULT_GLOBS[self.format]
+
+
+def _split_input_path(path: str) -> tuple[str | None, str | None]:
+    """`input.path` as (folder, pattern): a glob (`crawl/*.warc.gz`), one file, or a folder (pattern None)."""
+    import glob as globlib
+
+    if globlib.has_magic(path):
+        parts = Path(path).parts
+        first = next(i for i, part in enumerate(parts) if globlib.has_magic(part))
+        return str(Path(*parts[:first])) if first else ".", str(Path(*parts[first:]))
+    if "://" not in path and Path(path).is_file():
+        return str(Path(path).parent), globlib.escape(Path(path).name)
+    return None, None
 
 
 class ExecutorConfig(StrictModel):
@@ -109,13 +135,54 @@ class Recipe(StrictModel, Generic[StagesT]):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
     def hash(self) -> str:
-        """What the data depends on: not where it is written or published, nor which executor ran it.
+        """What the data depends on: not where it is written or published, nor which executor ran it, nor settings
+        declared `json_schema_extra={"hash": False}` (timeouts, concurrency, retries).
 
-        `executor.tasks` stays: it sets the shard layout of the output files.
+        `executor.tasks` stays: it sets the shard layout of the output files. Paths are normalised, so
+        `samples/web`, `./samples/web` and its absolute path are one recipe.
         """
-        content = self.model_dump(mode="json", exclude={"output", "publish", "executor"})
+        content = _hashed_content(self)
+        for key in ("output", "publish", "executor"):
+            content.pop(key, None)
         content["tasks"] = self.executor.tasks
         return hashlib.sha256(yaml.safe_dump(content, sort_keys=True).encode()).hexdigest()
+
+
+def _normalised_path(value: str) -> str:
+    """A string naming an existing local file or folder, relative to the working directory where possible."""
+    if "://" in value or "\n" in value or len(value) > 4096 or not ("/" in value or "." in value):
+        return value
+    try:
+        path = Path(value)
+        if not path.exists():
+            return value
+        absolute = path.absolute()
+        with_parents = os.path.normpath(absolute)
+        relative = os.path.relpath(with_parents, os.getcwd())
+        return with_parents if relative.startswith("..") else relative
+    except (OSError, ValueError):
+        return value
+
+
+def _hashed_content(value):
+    """The JSON form of a config, without fields marked `{"hash": False}`, with paths normalised."""
+    if isinstance(value, BaseModel):
+        out = {}
+        for name, field in type(value).model_fields.items():
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            if extra.get("hash", True) is False:
+                continue
+            out[name] = _hashed_content(getattr(value, name))
+        return out
+    if isinstance(value, dict):
+        return {str(k): _hashed_content(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_hashed_content(v) for v in value]
+    if isinstance(value, str):
+        return _normalised_path(value)
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    return str(value)
 
 
 def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:
@@ -145,7 +212,11 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     parts = [p for p in key.strip().split(".") if p]
     if not parts:
         raise ValueError(f"--set {item!r}: empty key")
-    return parts, yaml.safe_load(raw) if raw.strip() else ""
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw  # not YAML (a glob such as `*.warc.gz`): the plain string
+    return parts, value
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
@@ -162,7 +233,7 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
 
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
     """Read, override and validate a recipe file. Raises `RecipeError` naming every problem."""
-    from pipelines import get_recipe_module, known_recipes
+    from pipelines import get_recipe, known_recipes
 
     source = str(path)
     try:
@@ -194,7 +265,7 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
                 )
             ],
         )
-    stages_model = get_recipe_module(name).Stages
+    stages_model = get_recipe(name).stages_model
     data.setdefault("stages", {})
     try:
         return Recipe[stages_model].model_validate(data)

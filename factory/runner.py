@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
 import time
 from pathlib import Path
 
 from factory import provenance
-from factory.funnel import compute_funnel, format_stage_progress, step_counters
+from factory.funnel import compute_funnel, format_funnel
 from factory.layout import OutputLayout
+from factory.progress import StageProgress, with_taps
 from factory.recipe import Recipe, RecipeError, load_recipe
+from factory.shards import name_shards_by_content
 from factory.stage import Stage
-from pipelines import get_recipe_module
+from pipelines import get_recipe
 
 
 class BuildError(Exception):
     """A build that cannot go on; the message says what to do."""
 
 
+class EmptyBuildError(BuildError):
+    """The build finished and kept nothing (raised only with --fail-on-empty)."""
+
+
 def input_problems(recipe: Recipe) -> list[tuple[str, str]]:
-    root = Path(recipe.input.path)
-    if not root.exists():
-        return [("input.path", f"no such file or folder: {root}")]
-    if not provenance.list_input_files(recipe.input):
-        return [("input.glob", f"no files matching {recipe.input.glob_pattern!r} under {root}")]
+    folder = recipe.input.folder
+    if "://" not in folder and not Path(folder).exists():
+        return [("input.path", f"no such file, folder or glob base: {recipe.input.path}")]
+    try:
+        files = provenance.list_input_files(recipe.input)
+    except Exception as e:  # a remote location that cannot be listed: credentials, network, typo
+        return [("input.path", f"cannot list {recipe.input.path}: {type(e).__name__}: {e}")]
+    if not files:
+        where = "input.path" if recipe.input.path != folder else "input.glob"
+        return [(where, f"no files matching {recipe.input.glob_pattern!r} under {folder}")]
     return []
 
 
@@ -31,6 +45,7 @@ def make_executors(recipe: Recipe, stages: list[Stage], layout: OutputLayout) ->
     cfg, executors, previous = recipe.executor, [], None
     for stage in stages:
         logs = str(layout.logs(stage.name))
+        pipeline = with_taps(stage.pipeline, layout.progress(stage.name))
         workers = stage.workers if stage.workers is not None else cfg.workers
         if cfg.type == "local" and stage.serves_model:
             workers = 1  # a model server per task would oversubscribe this machine's accelerators
@@ -38,7 +53,7 @@ def make_executors(recipe: Recipe, stages: list[Stage], layout: OutputLayout) ->
             from datatrove.executor import LocalPipelineExecutor
 
             executor = LocalPipelineExecutor(
-                stage.pipeline,
+                pipeline,
                 tasks=stage.tasks,
                 workers=min(workers, stage.tasks) if workers > 0 else stage.tasks,
                 logging_dir=logs,
@@ -47,23 +62,25 @@ def make_executors(recipe: Recipe, stages: list[Stage], layout: OutputLayout) ->
             from datatrove.executor.ray import RayPipelineExecutor
 
             executor = RayPipelineExecutor(
-                stage.pipeline,
+                pipeline,
                 tasks=stage.tasks,
                 workers=workers,
                 logging_dir=logs,
                 depends=previous,
                 cpus_per_task=cfg.cpus_per_task,
                 mem_per_cpu_gb=cfg.mem_per_cpu_gb,
+                gpus_per_task=stage.gpus,
             )
         else:
             from datatrove.executor.slurm import SlurmPipelineExecutor
 
             executor = SlurmPipelineExecutor(
-                stage.pipeline,
+                pipeline,
                 tasks=stage.tasks,
                 workers=workers,
                 time=cfg.time,
-                partition=cfg.partition,
+                partition=stage.partition or cfg.partition,
+                gpus_per_task=stage.gpus,
                 cpus_per_task=cfg.cpus_per_task,
                 mem_per_cpu_gb=cfg.mem_per_cpu_gb,
                 qos=cfg.qos or "normal",
@@ -89,43 +106,99 @@ def _init_ray(recipe: Recipe) -> None:
             ray.init(num_cpus=recipe.executor.num_cpus, include_dashboard=False, log_to_driver=False)
 
 
-def _check_same_build(layout: OutputLayout, recipe: Recipe, inputs: list[dict]) -> None:
-    """Resuming is only sound into a folder built from the same recipe (by hash: the executor may change)
-    and the same inputs."""
-    hash_file = layout.work / "recipe.sha256"
-    if hash_file.exists() and hash_file.read_text().strip() != recipe.hash():
+def _changed(old: list[dict], new: list[dict], key: str) -> list[str]:
+    before, after = {e[key]: e for e in old}, {e[key]: e for e in new}
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+def _check_same_build(layout: OutputLayout, record: dict, rebuild_changed: bool, log) -> None:
+    """Resuming is only sound into a folder built from the same recipe (by hash: the executor may change),
+    the same inputs and the same referenced files (models, prompts, benchmarks...)."""
+    if not layout.build_record.exists():
+        return
+    old = json.loads(layout.build_record.read_text())
+    if old["recipe_hash"] != record["recipe_hash"]:
         raise BuildError(
             f"{layout.root} holds a build of a different recipe (see its recipe.yaml): "
             "delete the folder or set another output.path"
         )
-    if layout.inputs_record.exists() and json.loads(layout.inputs_record.read_text()) != inputs:
+    changed = [f"input {p}" for p in _changed(old["inputs"], record["inputs"], "path")]
+    changed += [f"{r} file" for r in _changed(old["referenced"], record["referenced"], "role")]
+    if not changed:
+        return
+    if not rebuild_changed:
         raise BuildError(
-            f"the input files changed since the build in {layout.root} started: "
-            "delete the folder to rebuild from the new inputs"
+            f"these changed since the build in {layout.root} started: {', '.join(changed[:10])}"
+            f"{' ...' if len(changed) > 10 else ''}; rerun with --rebuild-changed to start it again from scratch"
         )
+    log(f"rebuilding {layout.root} from scratch: {', '.join(changed[:10])} changed")
+    layout.clear()
 
 
-def build(recipe: Recipe, source: str, command: str, log=print) -> OutputLayout | None:
+@contextlib.contextmanager
+def _terminal_quiet(path: Path, verbose: bool):
+    """Datatrove's own log lines go to `path` (the task logs keep everything), not to the user's terminal.
+
+    Both the file descriptor (task processes inherit it) and `sys.stderr` (datatrove's in-process logger sink)
+    point at the file while the executor runs.
+    """
+    if verbose:
+        yield
+        return
+    from loguru import logger
+
+    sys.stderr.flush()
+    saved_fd, saved_stream = os.dup(2), sys.stderr
+    with open(path, "a", encoding="utf-8") as sink:
+        os.dup2(sink.fileno(), 2)
+        sys.stderr = sink
+        try:
+            yield
+        finally:
+            sink.flush()
+            sys.stderr = saved_stream
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+            logger.remove()  # datatrove re-pointed loguru at the file being closed
+            logger.add(sys.stderr, level="WARNING")
+
+
+def build(
+    recipe: Recipe,
+    source: str,
+    command: str,
+    log=print,
+    verbose: bool = False,
+    fail_on_empty: bool = False,
+    rebuild_changed: bool = False,
+    verify_inputs: bool = False,
+) -> OutputLayout | None:
     """Run `recipe` to completion (local, ray) or submit it (slurm). Rerunning resumes."""
-    module = get_recipe_module(recipe.recipe)
-    problems = input_problems(recipe) + module.preflight(recipe)
+    spec = get_recipe(recipe.recipe)
+    problems = input_problems(recipe) + spec.preflight(recipe)
     if problems:
         raise RecipeError(source, [(field, message, None) for field, message in problems])
 
     layout = OutputLayout(recipe.output.path)
-    inputs = provenance.input_files(recipe.input)
-    _check_same_build(layout, recipe, inputs)
+    record = {
+        "recipe_hash": recipe.hash(),
+        "base_dir": os.getcwd(),  # relative paths in the recipe resolve against it, whoever finalizes
+        "inputs": provenance.input_files(recipe.input, verify=verify_inputs),
+        "referenced": provenance.referenced_entries(spec.referenced_files(recipe)),
+    }
+    _check_same_build(layout, record, rebuild_changed, log)
+    stages = spec.build_stages(recipe, layout)
+    record["stages"] = [{"name": s.name, "tasks": s.tasks} for s in stages]
     layout.work.mkdir(parents=True, exist_ok=True)
     layout.recipe.write_text(recipe.resolved_yaml(), encoding="utf-8")
-    (layout.work / "recipe.sha256").write_text(recipe.hash() + "\n")
-    layout.inputs_record.write_text(json.dumps(inputs, indent=1), encoding="utf-8")
+    layout.build_record.write_text(json.dumps(record, indent=1), encoding="utf-8")
     (layout.work / "command.txt").write_text(command + "\n", encoding="utf-8")
-    log(f"building {recipe.name} ({recipe.recipe}) from {len(inputs)} input files into {layout.root}")
+    log(f"building {recipe.name} ({recipe.recipe}) from {len(record['inputs'])} input files into {layout.root}")
 
-    stages = module.build_stages(recipe, layout)
     executors = make_executors(recipe, stages, layout)
     if recipe.executor.type == "slurm":
-        executors[-1].run()  # submits every stage, chained with depends=
+        with _terminal_quiet(layout.work / "terminal.log", verbose):
+            executors[-1].run()  # submits every stage, chained with depends=
         log(f"submitted {len(stages)} Slurm stages; when they finish run: factory finalize {layout.root}")
         return None
     if recipe.executor.type == "ray":
@@ -136,7 +209,9 @@ def build(recipe: Recipe, source: str, command: str, log=print) -> OutputLayout 
     for stage, executor in zip(stages, executors, strict=False):
         started = time.monotonic()
         try:
-            executor.run()
+            with StageProgress(stage.name, layout.progress(stage.name), stage.tasks):
+                with _terminal_quiet(layout.work / "terminal.log", verbose):
+                    executor.run()
         except Exception as e:  # a task raised: datatrove kept what completed
             raise BuildError(
                 f"stage {stage.name!r} failed: {type(e).__name__}: {e} (task logs in {layout.logs(stage.name)}/logs); "
@@ -149,48 +224,78 @@ def build(recipe: Recipe, source: str, command: str, log=print) -> OutputLayout 
                 f"stage {stage.name!r}: {len(incomplete)} of {stage.tasks} tasks failed (logs in "
                 f"{layout.logs(stage.name)}/logs); rerun the same command to resume"
             )
-        log(format_stage_progress(stage.name, step_counters([layout.logs(stage.name)]), module.FUNNEL))
-    return finalize(layout, log=log)
+    return finalize(layout, log=log, fail_on_empty=fail_on_empty)
 
 
-def finalize(layout: OutputLayout, log=print) -> OutputLayout:
-    """Funnel, manifest and card for a finished build (called by `build`; by hand after a Slurm run)."""
+def missing_ranks(layout: OutputLayout, stages: list[dict]) -> dict[str, list[int]]:
+    """Per stage, the ranks that never marked themselves completed (datatrove's completions/ files)."""
+    missing = {}
+    for stage in stages:
+        done = layout.logs(stage["name"]) / "completions"
+        ranks = [r for r in range(stage["tasks"]) if not (done / f"{r:05d}").exists()]
+        if ranks:
+            missing[stage["name"]] = ranks
+    return missing
+
+
+def finalize(layout: OutputLayout, log=print, fail_on_empty: bool = False) -> OutputLayout:
+    """Funnel, manifest and card for a finished build (called by `build`; by hand after a Slurm run).
+
+    Independent of the working directory: relative paths resolve against the folder the build started in.
+    """
     from factory.cards import write_card
 
-    recipe = load_recipe(layout.recipe)
-    module = get_recipe_module(recipe.recipe)
-    stage_logs = sorted(p for p in (layout.work / "logs").iterdir() if p.is_dir())
-    funnel = compute_funnel(stage_logs, module.FUNNEL, module.DEFAULT_REASONS)
-    if not funnel["adds_up"]:
-        log("WARNING: the funnel does not add up (read != kept + dropped): some tasks may not have completed")
-    inputs = json.loads(layout.inputs_record.read_text())
-    outputs = provenance.output_files(layout.root)
-    timings_path = layout.work / "timings.json"
-    command_path = layout.work / "command.txt"
-    manifest = {
-        "name": recipe.name,
-        "recipe": recipe.recipe,
-        "recipe_hash": recipe.hash(),
-        "seed": recipe.seed,
-        "command": command_path.read_text().strip() if command_path.exists() else None,
-        "versions": provenance.versions(),
-        "git_commit": provenance.git_commit(),
-        "inputs": {"count": len(inputs), "hash": provenance.digest_of(inputs), "files": inputs},
-        "models": provenance.model_entries(module.model_files(recipe)),
-        "llm": module.llm_info(recipe),
-        "funnel": funnel,
-        "outputs": {"hash": provenance.digest_of(outputs), "files": outputs},
-        "timings_s": json.loads(timings_path.read_text()) if timings_path.exists() else {},
-    }
-    provenance.write_manifest(layout.manifest, manifest)
-    write_card(layout, recipe, manifest, module)
-    log(f"funnel: read {funnel['read']}, kept {funnel['kept']}, dropped {sum(funnel['dropped'].values())}")
-    for stage in funnel["stages"]:
-        dropped = ", ".join(f"{r} {n}" for r, n in stage["dropped"].items()) or "-"
-        produced = f"  -> {stage['produced']} items" if "produced" in stage else ""
-        log(f"  {stage['stage']:<16} read {stage['read']:>7}  kept {stage['kept']:>7}  dropped: {dropped}{produced}")
+    if not layout.build_record.exists():
+        raise BuildError(f"{layout.root} has no {layout.build_record.name}: start it with `factory build` first")
+    record = json.loads(layout.build_record.read_text())
+    if missing := missing_ranks(layout, record["stages"]):
+        detail = "; ".join(f"{name}: ranks {', '.join(map(str, ranks[:20]))}" for name, ranks in missing.items())
+        raise BuildError(
+            f"{layout.root} is not complete ({detail}): rerun the same `factory build` command (or wait for the "
+            "Slurm jobs), then finalize"
+        )
+    with contextlib.chdir(record["base_dir"]):
+        recipe = load_recipe(layout.recipe)
+        spec = get_recipe(recipe.recipe)
+        for config in spec.configs:
+            name_shards_by_content(layout.data(config.name))
+        funnel = compute_funnel([layout.logs(s["name"]) for s in record["stages"]], spec.funnel)
+        outputs = provenance.output_files(layout.root)
+        timings_path = layout.work / "timings.json"
+        command_path = layout.work / "command.txt"
+        inputs = record["inputs"]
+        manifest = {
+            "name": recipe.name,
+            "recipe": recipe.recipe,
+            "recipe_hash": recipe.hash(),
+            "seed": recipe.seed,
+            "command": command_path.read_text().strip() if command_path.exists() else None,
+            "versions": provenance.versions(),
+            "git": provenance.git_state(),
+            "inputs": {"count": len(inputs), "hash": provenance.inputs_digest(inputs), "files": inputs},
+            "referenced_files": record["referenced"],
+            "llm": spec.llm_info(recipe),
+            "funnel": funnel,
+            "outputs": {"hash": provenance.digest_of(outputs), "files": outputs},
+            "timings_s": json.loads(timings_path.read_text()) if timings_path.exists() else {},
+        }
+        provenance.write_manifest(layout.manifest, manifest)
+        write_card(layout, recipe, manifest, spec)
+    for line in format_funnel(funnel):
+        log(line)
     log(
         f"card: {layout.card}\ndata: {layout.root / 'data'}\nmanifest: {layout.manifest}\n"
         f"quarantine: {layout.root / 'removed'}"
     )
+    rows = sum(f.get("rows", 0) for f in outputs if f["path"].startswith(f"data/{spec.configs[0].name}/"))
+    if rows == 0:
+        message = (
+            f"the build kept nothing: 0 rows in data/{spec.configs[0].name}/ (see the funnel above and "
+            f"{layout.root / 'removed'} for why each input was dropped)"
+        )
+        if fail_on_empty:
+            raise EmptyBuildError(message)
+        log(f"WARNING: {message}")
+    if not funnel["adds_up"]:
+        log("WARNING: the funnel does not add up (read != kept + dropped): see the stage logs under work/logs")
     return layout

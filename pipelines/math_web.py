@@ -2,7 +2,7 @@
 
 Web pages -> URL blocklist -> LaTeX-preserving extraction (trafilatura) -> language ID (lid.176,
 English >= 0.65) -> fastText math classifier (>= 0.4) -> MinHash dedup (11 buckets x 10 hashes,
-5-grams) -> 13-gram benchmark decontamination -> parquet shards.
+5-grams) -> [Web-Pro: edu score, LLM rewrite] -> 13-gram benchmark decontamination -> parquet shards.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from datatrove.pipeline.writers.parquet import ParquetWriter
+import pyarrow as pa
 from pydantic import Field, model_validator
 
 from factory.chain import LLMRound, chain
@@ -23,7 +23,9 @@ from factory.llm.inference import llm_entry, load_prompt
 from factory.quarantine import quarantine_writers
 from factory.readers import make_reader
 from factory.recipe import Recipe, StrictModel
+from factory.recipe_spec import CardInfo, FunnelSpec, OutputConfig, RecipeSpec
 from factory.stage import Stage
+from factory.writer import config_writer
 from filters.language import FastTextLanguageFilter, default_lid_model_path
 from filters.math_classifier import MathClassifierFilter
 from filters.math_extract import MathHtmlExtractor
@@ -99,26 +101,39 @@ class Stages(StrictModel):
     refine: RefineStage = Field(default_factory=RefineStage)
 
 
-# the order documents pass the filters; `dedup` drops without a reason of its own
-FUNNEL = ["read", "url", "extract", "language", "classifier", "dedup", "decontamination", "edu", "refine"]
 PROMPTS = Path(__file__).parent / "prompts"
-DEFAULT_REASONS = {"dedup": "near_duplicate"}
-CONFIGS = ["default"]
-COLUMNS = ["id", "url", "date", "text", "language", "language_score", "math_score"]
+DEFAULT_REASONS = {"dedup": "near_duplicate"}  # datatrove's MinHash filter drops without a reason of its own
+DEFAULT_CONFIG = OutputConfig(
+    "default",
+    pa.schema(
+        [
+            ("id", pa.string()),
+            ("url", pa.string()),
+            ("date", pa.string()),
+            ("text", pa.string()),
+            ("language", pa.string()),
+            ("language_score", pa.float64()),
+            ("math_score", pa.float64()),
+            ("edu_score", pa.int64()),
+        ]
+    ),
+    text_column="text",
+)
 
 
 def output_row(_writer, document) -> dict:
     """Published schema; nothing machine-specific (no absolute paths) so shards are byte-identical anywhere."""
     meta = document.metadata
+    date = meta.get("date")
     return {
         "id": document.id,
-        "url": meta.get("url"),
-        "date": meta.get("date"),
+        "url": meta.get("url") or None,
+        "date": str(date) if date not in (None, "") else None,
         "text": document.text,
         "language": meta.get("language"),
         "language_score": meta.get("language_score"),
         "math_score": meta.get("math_score"),
-        **({"edu_score": meta["edu_score"]} if "edu_score" in meta else {}),
+        "edu_score": meta.get("edu_score"),
     }
 
 
@@ -144,6 +159,21 @@ def llm_info(recipe: Recipe) -> list[dict]:
 
 def model_files(recipe: Recipe) -> dict[str, Path | None]:
     return {"language": language_model_path(recipe), "classifier": Path(recipe.stages.classifier.model)}
+
+
+def referenced_files(recipe: Recipe) -> dict[str, Path]:
+    """Every file besides the inputs that the data depends on (hashed when the build starts)."""
+    s = recipe.stages
+    files = {role: path for role, path in model_files(recipe).items() if path is not None}
+    classifier_card = Path(s.classifier.model).with_suffix(".json")
+    if classifier_card.is_file():
+        files["classifier_card"] = classifier_card
+    if s.url.blocklist_file:
+        files["blocklist"] = Path(s.url.blocklist_file)
+    files.update(s.decontamination.referenced_files())
+    if s.refine.enabled:
+        files.update({f"prompt:{name}": path for name, path in s.refine.prompts().items()})
+    return files
 
 
 def preflight(recipe: Recipe) -> list[tuple[str, str]]:
@@ -222,9 +252,10 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
             LLMRound("refine", s.refine.llm, prompts["refine"], RefinedTextParser(quarantine("refine"))),
         ]
     finish = [
-        s.decontamination.filter(quarantine("decontamination")),
         *web_pro,
-        ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=output_row),
+        # after the rewrite: the published text is what must not hold benchmark items
+        s.decontamination.filter(quarantine("decontamination")),
+        config_writer(layout, DEFAULT_CONFIG, output_row),
     ]
     if not s.dedup.enabled:
         return chain("filter", pages + finish, layout, tasks, recipe.seed)
@@ -232,11 +263,11 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     return minhash_stages(pages, finish, layout, tasks, s.dedup.config(recipe.seed), quarantine)
 
 
-CARD = {
-    "section": "math_web.md.j2",
-    "task_categories": ["text-generation"],
-    "tags": ["math", "pretraining", "web", "datatrove", "dataset-factory"],
-    "citation": """@article{zhou2025megamath,
+CARD = CardInfo(
+    section="math_web.md.j2",
+    task_categories=["text-generation"],
+    tags=["math", "pretraining", "web", "datatrove", "dataset-factory"],
+    citation="""@article{zhou2025megamath,
   title   = {MegaMath: Pushing the Limits of Open Math Corpora},
   author  = {Zhou, Fan and Wang, Zengzhi and Ranjan, Nikhil and others},
   journal = {arXiv preprint arXiv:2504.02807},
@@ -248,10 +279,10 @@ CARD = {
   journal = {arXiv preprint arXiv:2506.20512},
   year    = {2025}
 }""",
-}
+)
 
 
-def card_context(recipe: Recipe) -> dict:
+def card_context(recipe: Recipe, layout: OutputLayout) -> dict:
     """What cards/math_web.md.j2 needs, and the card's metadata and limitations."""
     s = recipe.stages
     model_card = Path(s.classifier.model).with_suffix(".json")
@@ -275,3 +306,21 @@ def card_context(recipe: Recipe) -> dict:
         "summary": "Web pages with mathematical content, extracted with LaTeX preserved, filtered by language and a "
         "math classifier, near-deduplicated and decontaminated against benchmark questions.",
     }
+
+
+RECIPE = RecipeSpec(
+    name="math_web",
+    stages_model=Stages,
+    build_stages=build_stages,
+    funnel=FunnelSpec(
+        unit="pages",
+        steps=["read", "url", "extract", "language", "classifier", "dedup", "edu", "refine", "decontamination"],
+        default_reasons=DEFAULT_REASONS,
+    ),
+    configs=[DEFAULT_CONFIG],
+    card=CARD,
+    card_context=card_context,
+    preflight=preflight,
+    referenced_files=referenced_files,
+    llm_info=llm_info,
+)

@@ -1,8 +1,8 @@
 """textbook_qa — MegaScience TextbookReasoning (arXiv 2507.16812).
 
 Textbook PDFs -> clean text with page numbers (pymupdf) -> QA extraction (high or low standard) ->
-questions under 5 words dropped -> MinHash question dedup (word 3-grams, ~0.6) -> filter (outside
-references, missing answers) -> benchmark decontamination -> reference answers ->
+questions under 5 words dropped -> filter (outside references, missing answers) -> MinHash question dedup
+(word 3-grams, ~0.6, numbers kept) -> [LLM refine, CoT, filter] -> benchmark decontamination -> reference answers ->
 `question, answer, subject, reference_answer` (config `default`) + provenance (config `provenance`).
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from datatrove.pipeline.writers.parquet import ParquetWriter
+import pyarrow as pa
 from pydantic import Field
 
 from factory.chain import LLMRound, chain
@@ -26,7 +26,9 @@ from factory.llm.inference import llm_entry, load_prompt
 from factory.pdf_reader import PdfBookReader
 from factory.quarantine import quarantine_writers
 from factory.recipe import Recipe, StrictModel
+from factory.recipe_spec import CardInfo, FunnelSpec, OutputConfig, RecipeSpec
 from factory.stage import Stage
+from factory.writer import config_writer
 from filters.chunker import BookChunker
 from filters.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
 from filters.qa_llm import CoTParser, DecontaminationJudgeParser, LLMFilterParser, QAExtractionParser, RefineParser
@@ -44,6 +46,9 @@ class PdfStage(StrictModel):
 
 class ExtractStage(StrictModel):
     standard: Literal["high", "low"] = "low"
+    # rules backend layout profile: auto-detected per book, or named for all books / per file glob
+    profile: Literal["auto", "textbook", "question_bank"] = "auto"
+    profiles: dict[str, Literal["textbook", "question_bank"]] = Field(default_factory=dict)
     llm: LLMConfig = Field(default_factory=LLMConfig)  # rules: numbered items + answer keys, whole books
 
 
@@ -58,6 +63,7 @@ class DedupStage(MinHashStage):
     n_grams: int = Field(3, ge=1)
     num_buckets: int = Field(12, ge=1)  # 12 x 5: Jaccard threshold ~(1/12)^(1/5) = 0.61
     hashes_per_bucket: int = Field(5, ge=1)
+    normalize_numbers: bool = False  # "120 km in 2 h" and "450 km in 9 h" are two exercises
 
 
 class Stages(StrictModel):
@@ -70,25 +76,30 @@ class Stages(StrictModel):
     decontamination: DecontaminationStage = Field(default_factory=DecontaminationStage)
 
 
-FUNNEL = [
-    "read",
-    "chunk",
-    "extract",
-    "standard",
-    "short",
-    "dedup",
-    "refine",
-    "cot",
-    "filter",
-    "llm_filter",
-    "decontamination",
-    "decontamination_judge",
-    "reference",
-]
 PROMPTS = Path(__file__).parent / "prompts"
 DEFAULT_REASONS = {"dedup": "near_duplicate_question"}
-CONFIGS = ["default", "provenance"]
-TEXT_COLUMN = "question"
+DEFAULT_CONFIG = OutputConfig(  # MegaScience's released schema, exactly
+    "default",
+    pa.schema(
+        [("question", pa.string()), ("answer", pa.string()), ("subject", pa.string()), ("reference_answer", pa.string())]
+    ),
+    text_column="question",
+)
+PROVENANCE_CONFIG = OutputConfig(
+    "provenance",
+    pa.schema(
+        [
+            ("id", pa.string()),
+            ("question", pa.string()),
+            ("source", pa.string()),
+            ("pages", pa.list_(pa.int64())),
+            ("chunk_id", pa.string()),
+            ("label", pa.string()),
+            ("standard", pa.string()),
+        ]
+    ),
+    text_column="question",
+)
 
 
 def qa_row(_writer, doc) -> dict:
@@ -112,6 +123,8 @@ def provenance_row(_writer, doc) -> dict:
         "chunk_id": meta.get("chunk_id"),
         "label": meta.get("label"),
         "standard": meta.get("standard"),
+        "rule": meta.get("rule"),
+        "profile": meta.get("profile"),
     }
 
 
@@ -123,8 +136,14 @@ def subjects(stages: Stages) -> dict[str, str]:
     return mapping
 
 
-def model_files(recipe: Recipe) -> dict:
-    return {}
+def referenced_files(recipe: Recipe) -> dict[str, Path]:
+    """Every file besides the inputs that the data depends on (hashed when the build starts)."""
+    s = recipe.stages
+    files = {f"prompt:{name}": path for name, (_llm, path) in llm_stages(recipe).items()}
+    if s.pdf.subjects_file:
+        files["subjects"] = Path(s.pdf.subjects_file)
+    files.update(s.decontamination.referenced_files())
+    return files
 
 
 def prompt_path(stage: str, llm: LLMConfig, standard: str | None = None) -> Path:
@@ -206,10 +225,11 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
 
     books = [
         PdfBookReader(
-            recipe.input.path,
+            recipe.input.folder,
             glob_pattern=recipe.input.glob_pattern,
             subjects=subjects(s),
             default_subject=s.pdf.subject,
+            profiles=s.extract.profiles,
         ),
         ReadErrorFilter(exclusion_writer=quarantine("read")),
     ]
@@ -219,17 +239,18 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
             llm_round("extract", QAExtractionParser(s.extract.standard, quarantine("extract"))),
         ]
     else:
-        extraction = [RulesQAExtractor(s.pdf.chunk_tokens, exclusion_writer=quarantine("extract"))]
+        extraction = [RulesQAExtractor(s.pdf.chunk_tokens, quarantine("extract"), s.extract.profile)]
     pairs = [
         *books,
         *extraction,
         StandardFilter(s.extract.standard, exclusion_writer=quarantine("standard")),
         ShortQuestionFilter(s.dedup.min_words, exclusion_writer=quarantine("short")),
+        # before dedup: of two copies of a question, the one kept must be the one with an answer
+        QARulesFilter(exclusion_writer=quarantine("filter")),
     ]
     finish = [
         *([llm_round("refine", RefineParser(quarantine("refine")))] if "refine" in rounds else []),
         *([llm_round("cot", CoTParser(quarantine("cot")))] if "cot" in rounds else []),
-        QARulesFilter(exclusion_writer=quarantine("filter")),
         *([llm_round("filter", LLMFilterParser(quarantine("llm_filter")))] if "filter" in rounds else []),
         *(
             [
@@ -240,25 +261,25 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
             else [s.decontamination.filter(quarantine("decontamination"))]
         ),
         ReferenceAnswerStep(exclusion_writer=quarantine("reference")),
-        ParquetWriter(str(layout.data("default")), output_filename="train-${rank}.parquet", adapter=qa_row),
-        ParquetWriter(str(layout.data("provenance")), output_filename="train-${rank}.parquet", adapter=provenance_row),
+        config_writer(layout, DEFAULT_CONFIG, qa_row),
+        config_writer(layout, PROVENANCE_CONFIG, provenance_row),
     ]
     if not s.dedup.enabled:
         return chain("filter", pairs + finish, layout, tasks, recipe.seed)
     return minhash_stages(pairs, finish, layout, tasks, s.dedup.config(recipe.seed), quarantine)
 
 
-CARD = {
-    "section": "textbook_qa.md.j2",
-    "task_categories": ["question-answering", "text-generation"],
-    "tags": ["science", "textbooks", "reasoning", "sft", "datatrove", "dataset-factory"],
-    "citation": """@article{fan2025megascience,
+CARD = CardInfo(
+    section="textbook_qa.md.j2",
+    task_categories=["question-answering", "text-generation"],
+    tags=["science", "textbooks", "reasoning", "sft", "datatrove", "dataset-factory"],
+    citation="""@article{fan2025megascience,
   title   = {MegaScience: Pushing the Frontiers of Post-Training Datasets for Science Reasoning},
   author  = {Fan, Run-Ze and Wang, Zengzhi and Liu, Pengfei},
   journal = {arXiv preprint arXiv:2507.16812},
   year    = {2025}
 }""",
-}
+)
 
 
 def _per_subject(layout: OutputLayout) -> list[dict]:
@@ -285,15 +306,13 @@ def _per_subject(layout: OutputLayout) -> list[dict]:
     return [rows[k] for k in sorted(rows)]
 
 
-def card_context(recipe: Recipe) -> dict:
+def card_context(recipe: Recipe, layout: OutputLayout) -> dict:
     s = recipe.stages
-    from factory.layout import OutputLayout
-
     return {
         "languages": ["en"],
         "stages": s,
         "benchmarks": [b["name"] for b in s.decontamination.specs()],
-        "per_subject": _per_subject(OutputLayout(recipe.output.path)),
+        "per_subject": _per_subject(layout),
         "llm": llm_info(recipe),
         "summary": "Question-answer pairs with reference answers extracted from textbooks, following MegaScience's "
         "TextbookReasoning pipeline: `question, answer, subject, reference_answer`.",
@@ -305,3 +324,36 @@ def card_context(recipe: Recipe) -> dict:
             "Decontamination is exact n-gram overlap with the benchmark files named in the recipe.",
         ],
     }
+
+
+RECIPE = RecipeSpec(
+    name="textbook_qa",
+    stages_model=Stages,
+    build_stages=build_stages,
+    funnel=FunnelSpec(
+        unit="books",
+        steps=[
+            "read",
+            "chunk",
+            "extract",
+            "standard",
+            "short",
+            "filter",
+            "dedup",
+            "refine",
+            "cot",
+            "llm_filter",
+            "decontamination",
+            "decontamination_judge",
+            "reference",
+        ],
+        produces={"chunk": "chunks", "extract": "pairs"},
+        default_reasons=DEFAULT_REASONS,
+    ),
+    configs=[DEFAULT_CONFIG, PROVENANCE_CONFIG],
+    card=CARD,
+    card_context=card_context,
+    preflight=preflight,
+    referenced_files=referenced_files,
+    llm_info=llm_info,
+)
