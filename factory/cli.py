@@ -11,6 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import yaml
+
 
 def _build(args) -> int:
     from factory.recipe import load_recipe
@@ -88,12 +90,19 @@ def _publish(args) -> int:
     from factory.publish import plan, publish
 
     layout = OutputLayout(args.output)
+    private = args.private
+    if private is None:  # the recipe's publish.private (default: private)
+        private = yaml.safe_load(layout.recipe.read_text()).get("publish", {}).get("private", True)
+    repo_id = args.repo_id or yaml.safe_load(layout.recipe.read_text()).get("publish", {}).get("repo_id")
+    if not repo_id:
+        print("error: give --repo-id OWNER/NAME or set publish.repo_id in the recipe", file=sys.stderr)
+        return 2
     if args.dry_run:
-        for local, destination in plan(layout, args.repo_id):
+        for local, destination in plan(layout, repo_id):
             print(f"{local} -> {destination}")
-        print(f"(dry run: {args.repo_id}, {'private' if args.private else 'public'}; nothing uploaded)")
+        print(f"(dry run: {repo_id}, {'private' if private else 'public'}; nothing uploaded)")
         return 0
-    publish(layout, args.repo_id, args.private)
+    publish(layout, repo_id, private, change_visibility=args.change_visibility)
     return 0
 
 
@@ -149,8 +158,13 @@ def parser() -> argparse.ArgumentParser:
 
     u = sub.add_parser("publish", help="upload README.md, data/ and assets/ to a Hub dataset repo")
     u.add_argument("output", help="build folder")
-    u.add_argument("--repo-id", required=True)
-    u.add_argument("--private", action="store_true")
+    u.add_argument("--repo-id", help="OWNER/NAME (default: the recipe's publish.repo_id)")
+    visibility = u.add_mutually_exclusive_group()
+    visibility.add_argument("--private", dest="private", action="store_true", default=None)
+    visibility.add_argument("--public", dest="private", action="store_false")
+    u.add_argument(
+        "--change-visibility", action="store_true", help="allow changing an existing repo's visibility to match"
+    )
     u.add_argument("--dry-run", action="store_true", help="list every file and its destination, upload nothing")
     u.set_defaults(func=_publish)
     return p

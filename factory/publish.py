@@ -20,23 +20,45 @@ def plan(layout: OutputLayout, repo_id: str) -> list[tuple[str, str]]:
     ]
 
 
-def publish(layout: OutputLayout, repo_id: str, private: bool, log=print) -> str:
-    """Create (or reuse) the dataset repo and upload in one commit. The token comes from the environment only."""
+def publish(layout: OutputLayout, repo_id: str, private: bool, change_visibility: bool = False, log=print) -> str:
+    """Make the dataset repo mirror the build in one commit: upload README.md, data/ and assets/, and delete what
+    the repo holds there that this build lacks (a stale shard would otherwise match `data/CONFIG/*.parquet`).
+
+    An existing repo whose visibility differs from `private` is an error unless `change_visibility`. The token
+    comes from the environment only.
+    """
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
     token = os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN")
     if not token:
         raise PublishError("no Hugging Face token: set HF_TOKEN in the environment (it is never printed or stored)")
     files = plan(layout, repo_id)
     api = HfApi(token=token)
+    patterns = [name if name == "README.md" else f"{name}/**" for name in PUBLISHABLE]
+    wanted = "private" if private else "public"
     try:
-        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        try:
+            existing = api.repo_info(repo_id, repo_type="dataset")
+        except RepositoryNotFoundError:
+            existing = None
+        if existing is None:
+            api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        elif bool(existing.private) != private:
+            current = "private" if existing.private else "public"
+            if not change_visibility:
+                raise PublishError(
+                    f"{repo_id} exists and is {current}, this publish asks for {wanted}: pass "
+                    f"{'--private' if private else '--public'} --change-visibility to make it {wanted}, or match it"
+                )
+            api.update_repo_settings(repo_id, repo_type="dataset", private=private)
+            log(f"{repo_id}: visibility changed from {current} to {wanted}")
         commit = api.upload_folder(
             repo_id=repo_id,
             repo_type="dataset",
             folder_path=str(layout.root),
-            allow_patterns=[name if name == "README.md" else f"{name}/**" for name in PUBLISHABLE],
+            allow_patterns=patterns,
+            delete_patterns=patterns,  # only files this commit does not upload again are deleted
             commit_message=f"dataset-factory build of {layout.root.name}",
         )
     except HfHubHTTPError as e:
