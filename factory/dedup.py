@@ -9,6 +9,7 @@ from datatrove.pipeline.dedup.minhash import (
     MinhashDedupSignature,
 )
 from datatrove.pipeline.writers.jsonl import JsonlWriter
+from datatrove.utils.text import TextNormConfig
 from pydantic import Field
 
 from factory.chain import chain
@@ -20,16 +21,25 @@ from filters.near_dedup import NearDuplicateFilter
 
 
 class MinHashStage(StrictModel):
-    """The `dedup:` block; defaults are MegaMath's (11 buckets x 10 hashes, 5-grams: ~0.79 Jaccard)."""
+    """The `dedup:` block; defaults are MegaMath's (11 buckets x 10 hashes, 5-grams: ~0.79 Jaccard).
+
+    `normalize_numbers` is datatrove's text normalisation before shingling (every number -> "0"): right for
+    web pages that differ only in dates or counters, wrong for exercises that differ only in their numbers.
+    """
 
     enabled: bool = True
     n_grams: int = Field(5, ge=1)
     num_buckets: int = Field(11, ge=1)
     hashes_per_bucket: int = Field(10, ge=1)
+    normalize_numbers: bool = True
 
     def config(self, seed: int) -> MinhashConfig:
         return MinhashConfig(
-            n_grams=self.n_grams, num_buckets=self.num_buckets, hashes_per_bucket=self.hashes_per_bucket, seed=seed
+            n_grams=self.n_grams,
+            num_buckets=self.num_buckets,
+            hashes_per_bucket=self.hashes_per_bucket,
+            seed=seed,
+            norm_config=TextNormConfig(norm_numbers=self.normalize_numbers),
         )
 
 

@@ -2,6 +2,7 @@ import json
 import random
 
 import pytest
+import yaml
 from datatrove.data import Document
 
 from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
@@ -116,3 +117,33 @@ def test_url_blocklist_blocks_subdomains_and_patterns():
     )
     assert f.filter(Document(text="", id="3", metadata={"url": "https://notbad.example/"})) is True
     assert f.filter(Document(text="", id="4", metadata={})) is True
+
+
+def test_math_web_decontaminates_the_rewritten_text(tmp_path):
+    """The filter runs on what the Web-Pro rewrite returns, not on the page it was given."""
+    from factory.layout import OutputLayout
+    from factory.recipe import load_recipe
+    from pipelines.math_web import build_stages
+
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "recipe": "math_web",
+                "name": "t",
+                "input": {"path": str(tmp_path), "format": "jsonl"},
+                "stages": {
+                    "refine": {
+                        "enabled": True,
+                        "llm": {"backend": "endpoint", "model": "m", "endpoint_url": "http://127.0.0.1:9/v1"},
+                    }
+                },
+                "output": {"path": str(tmp_path / "out")},
+            }
+        )
+    )
+    stages = build_stages(load_recipe(path), OutputLayout(tmp_path / "out"))
+    names = [stage.name for stage in stages]
+    (where,) = [s.name for s in stages if any(isinstance(step, NGramDecontaminationFilter) for step in s.pipeline)]
+    assert names.index(where) > names.index("llm-refine") > names.index("llm-edu")
+    assert where == "after-refine"
