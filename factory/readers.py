@@ -85,18 +85,19 @@ class WarcPageReader(BaseDiskReader):
         from warcio.archiveiterator import ArchiveIterator
         from warcio.exceptions import ArchiveLoadFailed
 
-        index, problem = 0, self._gzip_problem(filepath)
+        index, problem, last_cut = 0, self._gzip_problem(filepath), False
         try:
             with self.data_folder.open(filepath, "rb", compression=None) as f:
                 for record in ArchiveIterator(f):
                     if record.rec_type not in ("response", "conversion"):
                         continue
                     doc = self._document(record, filepath, index)
+                    last_cut = doc.metadata.get("read_error") == "truncated_warc"
                     index += 1
                     yield doc
         except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as e:
             problem = f"{type(e).__name__}: {e}"
-        if problem:
+        if problem and not last_cut:  # a record already flagged as cut off is the same damage: count it once
             # the intact records were read; the cut-off tail is accounted for as one quarantined record
             yield error_document(f"{filepath}#{index}", "truncated_warc", problem, filepath)
 

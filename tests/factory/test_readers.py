@@ -57,3 +57,22 @@ def test_parquet_reader(tmp_path):
 def test_decode_refuses_binary():
     assert decode_html(b"\x00\x01\x02\x03" * 100) is None
     assert decode_html("<p>héllo</p>".encode()) == "<p>héllo</p>"
+
+
+def test_a_clipped_record_is_counted_once(tmp_path):
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    body = b"<html><body>" + b"<p>A long page about sums of squares.</p>" * 400 + b"</body></html>"
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+    writer.write_record(
+        writer.create_warc_record("https://x.org/p", "response", payload=io.BytesIO(body), http_headers=headers)
+    )
+    data = buffer.getvalue()
+    (tmp_path / "clipped.warc.gz").write_bytes(data[: len(data) // 2])
+    docs = _docs(WarcPageReader(str(tmp_path), glob_pattern="*.warc.gz"))
+    assert [d.metadata.get("read_error") for d in docs] == ["truncated_warc"]
