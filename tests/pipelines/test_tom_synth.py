@@ -1,0 +1,142 @@
+"""tom_synth end to end: synthetic contexts (rules and a tiny transformers model) and released-style folders."""
+
+import gzip
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from conftest import run_factory
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "filters" / "tom"))
+from tom_helpers import context, released_style  # noqa: E402
+
+from filters.tom.questions import expected_counts  # noqa: E402
+
+POOLS = Path(__file__).parents[2] / "pipelines" / "tom_pools"
+
+
+def _recipe(tmp_path, input_block, stages=None, name="recipe.yaml", out="out", tasks=2) -> Path:
+    recipe = {
+        "recipe": "tom_synth",
+        "name": "tom-test",
+        "seed": 0,
+        "input": input_block,
+        "executor": {"type": "local", "tasks": tasks, "workers": 1},
+        "stages": stages or {},
+        "output": {"path": str(tmp_path / out)},
+    }
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(recipe))
+    return path
+
+
+def _rows(out: Path, config: str) -> list[dict]:
+    return pq.read_table(sorted((out / "data" / config).glob("*.parquet"))).to_pylist()
+
+
+def _removed(out: Path, stage: str) -> list[dict]:
+    return [
+        json.loads(line) for f in sorted((out / "removed" / stage).glob("*.jsonl.gz")) for line in gzip.open(f, "rt")
+    ]
+
+
+def test_synthetic_rules_build_is_deterministic(tmp_path):
+    block = {"path": str(POOLS), "format": "synthetic", "contexts": 6}
+    run_factory("build", _recipe(tmp_path, block, {"sketch": {"scenarios": 4}}))
+    run_factory("build", _recipe(tmp_path, block, {"sketch": {"scenarios": 4}}, name="again.yaml", out="again"))
+    out = tmp_path / "out"
+    questions = _rows(out, "questions")
+    assert len(_rows(out, "stories")) == 6 and len(_rows(out, "qa")) == len(questions) == 6 * 56
+    per = Counter((q["context_id"], q["question_type"]) for q in questions)
+    assert all(per[(c, t)] == n for c in {q["context_id"] for q in questions} for t, n in expected_counts(4).items())
+    for config in ("questions", "stories", "qa"):
+        ours = [p.read_bytes() for p in sorted((out / "data" / config).glob("*.parquet"))]
+        again = [p.read_bytes() for p in sorted((tmp_path / "again" / "data" / config).glob("*.parquet"))]
+        assert ours == again
+    qa = _rows(out, "qa")[0]
+    assert "Scenario 4:" in qa["prompt"] and qa["answer_text"] in qa["prompt"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["funnel"]["adds_up"]
+
+
+def test_dyntom_folders_requestioned_and_faulty_sketch_quarantined(tmp_path):
+    data = tmp_path / "dyntom"
+    trials = {
+        "trial4": released_style(4, 1, "pairs", with_setting=False),
+        "trial7": released_style(7, 2, "speaker_line"),
+        "trial5": released_style(5, 3, "mapping", with_setting=False),
+        "trial6": released_style(6, 4, "single"),
+    }
+    bad = context(5, 5)
+    across = bad["sketch"]["analysis of mental states across scenarios"]
+    for state in ("Belief", "Emotion", "Intention"):
+        across[state]["3"] = across[state]["2"]
+    trials["trial9"] = bad
+    for name, c in trials.items():
+        (data / name).mkdir(parents=True)
+        (data / name / "story.json").write_text(json.dumps(c))
+    (data / "trial10").mkdir()
+    (data / "trial10" / "story.json").write_text('{"sketch": ')
+    run_factory("build", _recipe(tmp_path, {"path": str(data), "format": "dyntom"}))
+    out = tmp_path / "out"
+    questions = _rows(out, "questions")
+    per = Counter((q["context_id"], q["question_type"]) for q in questions)
+    for name, s in (("trial4", 4), ("trial7", 7), ("trial5", 5), ("trial6", 6)):
+        assert {t: per[(name, t)] for t in expected_counts(s)} == expected_counts(s)
+    assert {r["context_id"] for r in _rows(out, "stories")} == {"trial4", "trial5", "trial6", "trial7"}
+    assert all(not o.lower().startswith("rio") for q in questions for o in q["options"])
+    (structure,) = _removed(out, "structure")
+    assert structure["id"] == "trial9" and structure["metadata"]["filter_reason"] == "bad_structure"
+    assert any("nothing changes from scenario 2 to 3" in p for p in structure["metadata"]["problems"])
+    (read,) = _removed(out, "read")
+    assert read["id"] == "trial10" and read["metadata"]["filter_reason"] == "malformed_story_json"
+    assert json.loads((out / "manifest.json").read_text())["funnel"]["adds_up"]
+
+
+def test_llm_parser_retries_then_quarantines():
+    from conftest import ListWriter
+    from datatrove.data import Document
+
+    from filters.tom.sketch_steps import LLMSketchParser
+
+    good = json.dumps({"sketch": context(4, 0)["sketch"], "story": context(4, 0)["story"]})
+    profile = {"main": {"name": "A B"}, "supporting": {"name": "C D"}} | context(4, 0)
+    profile["main"] = {**{"name": "A B", "gender": "woman", "occupation": "Nurse", "race": "Asian"},
+                       "education": "high school", "personality": "infj", "first_name": "A"}  # fmt: skip
+    profile["supporting"] = {**profile["main"], "name": "C D", "first_name": "C"}
+
+    def doc(i, answer):
+        return Document(text="request", id=f"ctx-{i}", metadata={"profile": profile, "rollout_results": [answer]})
+
+    first = LLMSketchParser("sketch", 4, final=False)
+    answers = [{"text": "not json"}, {"text": f"```json\n{good}\n```"}, {"error": "timeout", "detail": "slow"}]
+    after_first = list(first.run([doc(i, a) for i, a in enumerate(answers)]))
+    assert [("context" in d.metadata) for d in after_first] == [False, True, False]
+    assert "rejected (unparseable_json)" in after_first[0].text
+    writer = ListWriter()
+    final = LLMSketchParser("sketch_retry1", 4, final=True, exclusion_writer=writer)
+    second = [{"text": good}, {"text": "ignored"}, {"text": json.dumps({"sketch": {}, "story": {}})}]
+    for d, a in zip(after_first, second):
+        d.metadata["rollout_results"] = [a]
+    kept = list(final.run(after_first))
+    assert [d.id for d in kept] == ["ctx-0", "ctx-1"] and kept[0].text == "request"
+    assert [(d.id, d.metadata["filter_reason"]) for d in writer.docs] == [("ctx-2", "bad_structure")]
+
+
+@pytest.mark.slow
+def test_transformers_backend_garbage_is_quarantined(tiny_model, tmp_path):
+    llm = {"backend": "transformers", "model": str(tiny_model), "device": "cpu", "max_tokens": 12}
+    block = {"path": str(POOLS), "format": "synthetic", "contexts": 3}
+    stages = {"sketch": {"scenarios": 4, "llm": llm, "retries": 1}}
+    run_factory("build", _recipe(tmp_path, block, stages, tasks=1))
+    out = tmp_path / "out"
+    removed = _removed(out, "sketch")
+    assert len(removed) == 3
+    assert {r["metadata"]["filter_reason"] for r in removed} <= {"unparseable_json", "bad_structure"}
+    assert all(r["metadata"]["attempts"] == 2 for r in removed)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["funnel"]["adds_up"] and manifest["llm"][0]["model"] == str(tiny_model)
