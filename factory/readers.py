@@ -85,20 +85,27 @@ class WarcPageReader(BaseDiskReader):
         from warcio.archiveiterator import ArchiveIterator
         from warcio.exceptions import ArchiveLoadFailed
 
-        index, problem, last_cut = 0, self._gzip_problem(filepath), False
+        index, problem, last_cut, raised = 0, self._gzip_problem(filepath), False, False
+        archive = None
         try:
             with self.data_folder.open(filepath, "rb", compression=None) as f:
-                for record in ArchiveIterator(f):
+                archive = ArchiveIterator(f)
+                for record in archive:
                     if record.rec_type not in ("response", "conversion"):
                         continue
                     doc = self._document(record, filepath, index)
                     last_cut = doc.metadata.get("read_error") == "truncated_warc"
                     index += 1
                     yield doc
-        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as e:
-            problem = f"{type(e).__name__}: {e}"
+        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError, AttributeError, TypeError) as e:
+            # warcio's parser fails in several ways on a cut-off header (AttributeError on a missing URI...)
+            problem, raised = f"{type(e).__name__}: {e}", True
+        if problem and not raised and archive is not None:
+            # warcio read every record whole and the damage is past them (a cut gzip trailer): no record is lost
+            if archive.offset >= self.data_folder.info(filepath)["size"]:
+                self.stat_update("damaged_gzip_trailer")
+                problem = None
         if problem and not last_cut:  # a record already flagged as cut off is the same damage: count it once
-            # the intact records were read; the cut-off tail is accounted for as one quarantined record
             yield error_document(f"{filepath}#{index}", "truncated_warc", problem, filepath)
 
     def _document(self, record, filepath: str, index: int) -> Document:

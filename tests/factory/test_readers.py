@@ -1,6 +1,8 @@
 import gzip
 import json
 
+import pytest
+
 from factory.readers import HtmlFileReader, RowsReader, WarcPageReader, decode_html
 
 
@@ -59,20 +61,24 @@ def test_decode_refuses_binary():
     assert decode_html("<p>héllo</p>".encode()) == "<p>héllo</p>"
 
 
-def test_a_clipped_record_is_counted_once(tmp_path):
+@pytest.mark.parametrize("compressed", [True, False])
+@pytest.mark.parametrize("kept", [0.3, 0.8, 0.95, 0.999])
+def test_one_record_cut_anywhere_is_counted_once(tmp_path, compressed, kept):
     import io
 
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=True)
+    writer = WARCWriter(buffer, gzip=compressed)
     body = b"<html><body>" + b"<p>A long page about sums of squares.</p>" * 400 + b"</body></html>"
     headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-    writer.write_record(
-        writer.create_warc_record("https://x.org/p", "response", payload=io.BytesIO(body), http_headers=headers)
-    )
+    record = writer.create_warc_record("https://x.org/p", "response", payload=io.BytesIO(body), http_headers=headers)
+    writer.write_record(record)
     data = buffer.getvalue()
-    (tmp_path / "clipped.warc.gz").write_bytes(data[: len(data) // 2])
-    docs = _docs(WarcPageReader(str(tmp_path), glob_pattern="*.warc.gz"))
-    assert [d.metadata.get("read_error") for d in docs] == ["truncated_warc"]
+    name = "clipped.warc.gz" if compressed else "clipped.warc"
+    (tmp_path / name).write_bytes(data[: int(len(data) * kept)])
+    docs = _docs(WarcPageReader(str(tmp_path), glob_pattern="*.warc*"))
+    assert len(docs) == 1  # one record in the file, one document read: kept whole, or quarantined once
+    if kept < 0.99 or not compressed:
+        assert docs[0].metadata.get("read_error") == "truncated_warc"
