@@ -26,7 +26,7 @@ from datatrove.pipeline.readers.base import BaseDiskReader
 from factory.readers import error_document
 
 MIN_CHARS_PER_PAGE = 20  # less text than this on a page: a scan
-BAND = 0.085  # share of the page height at the top and bottom where running headers and footers sit
+BAND = 0.1  # share of the page height at the top and bottom where running headers and footers sit
 GARBLED_SHARE = 0.01  # unexpected glyphs per printed character above which a page's text layer is garbled
 BAD_PAGES_SHARE = 0.5  # a book with more garbled (or image-only) pages than this is quarantined whole
 
@@ -38,7 +38,18 @@ _HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011\u00ad]\n(?=[a-z])")
 _UNEXPECTED = re.compile(r"[\ue000-\uf8ff\u2c80-\u2cff\u03e2-\u03ef\ufffd]")
 # ligature glyphs; Ɵ/Ō/Ʃ are how fonts with "ti"/"ft"/"tt" ligatures often come out of a text layer
 # control codes are glyphs the font left unmapped (a "=" or a bracket piece): shown as U+FFFD, not dropped
-LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "ft", "ﬆ": "st", "Ɵ": "ti", "Ō": "ft", "Ʃ": "tt"}
+LIGATURES = {
+    "ﬀ": "ff",
+    "ﬁ": "fi",
+    "ﬂ": "fl",
+    "ﬃ": "ffi",
+    "ﬄ": "ffl",
+    "ﬅ": "ft",
+    "ﬆ": "st",
+    "Ɵ": "ti",
+    "Ō": "ft",
+    "Ʃ": "tt",
+}
 _SPELL_OUT = re.compile(f"[{''.join(LIGATURES)}\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a regex scan beats str.translate
 
 
@@ -110,13 +121,15 @@ def read_pages(pdf) -> dict:
     pages, widths, heights = zip(*[_page_blocks(page) for page in pdf])
     running = running_blocks(pages, heights)
     # the body's left margin per page parity: the most common left edge of wide blocks
-    margins = [Counter(), Counter()]
+    # (no wide blocks: the leftmost edge)
+    margins, leftmost = [Counter(), Counter()], [10_000, 10_000]
     for p, blocks in enumerate(pages):
         wide = 0.55 * widths[p]
         margins[p % 2].update(round(b[0]) for b in blocks if b[2] - b[0] >= wide)
-    left = [m.most_common(1)[0][0] if m else 0 for m in margins]
+        leftmost[p % 2] = min([leftmost[p % 2], *(round(b[0]) for b in blocks)])
+    left = [m.most_common(1)[0][0] if m else edge % 10_000 for m, edge in zip(margins, leftmost)]
     paragraphs, paragraph_pages, indents = [], [], []
-    image_only, garbled, worst = 0, 0, 0.0
+    image_only, garbled, unexpected, printed_total = 0, 0, 0, 0
     for p, blocks in enumerate(pages):
         kept = [b for i, b in enumerate(blocks) if i not in running[p]]
         page_text = "".join(b[4] for b in kept)
@@ -124,9 +137,9 @@ def read_pages(pdf) -> dict:
         if printed < MIN_CHARS_PER_PAGE:
             image_only += not blocks
             continue
-        share = len(_UNEXPECTED.findall(page_text)) / printed
-        worst = max(worst, share)
-        if share > GARBLED_SHARE:
+        bad = len(_UNEXPECTED.findall(page_text))
+        unexpected, printed_total = unexpected + bad, printed_total + printed
+        if bad > GARBLED_SHARE * printed:
             garbled += 1
             continue
         previous = None
@@ -134,7 +147,11 @@ def read_pages(pdf) -> dict:
             text = b[4].strip()
             rows = text.count("\n") + 1
             # a block starting right under the previous one, at the same left edge, continues its paragraph
-            if previous is not None and 0 <= b[1] - previous[3] < 0.5 * (b[3] - b[1]) / rows and abs(b[0] - previous[0]) < 2:
+            if (
+                previous is not None
+                and 0 <= b[1] - previous[3] < 0.5 * (b[3] - b[1]) / rows
+                and abs(b[0] - previous[0]) < 2
+            ):
                 paragraphs[-1] += "\n" + text
             else:
                 paragraphs.append(text)
@@ -148,7 +165,7 @@ def read_pages(pdf) -> dict:
         "paragraph_indents": indents,
         "image_only_pages": image_only,
         "garbled_pages": garbled,
-        "worst_garbled_share": worst,
+        "unexpected_share": unexpected / max(printed_total, 1),
     }
 
 
@@ -222,8 +239,9 @@ class PdfBookReader(BaseDiskReader):
                 yield error_document(
                     filepath,
                     "garbled_text",
-                    f"{book['garbled_pages']} of {n} pages have a garbled text layer (up to "
-                    f"{book['worst_garbled_share']:.1%} unexpected glyphs: private-use, Coptic or replacement "
+                    f"{book['garbled_pages']} of {n} pages have a garbled text layer "
+                    f"({book['unexpected_share']:.1%} of the glyphs are unexpected: private-use, Coptic or replacement"
+                    " "
                     "characters from a font without a Unicode map); OCR the PDF instead",
                     filepath,
                 )

@@ -33,7 +33,7 @@ PROFILES = ("textbook", "question_bank")
 
 LABELLED = re.compile(
     r"^[^\w(]{0,2}(Example|Exercise|Problem|Question|Activity|EXAMPLE|EXERCISE|PROBLEM|QUESTION)"
-    r"(?:\s+(\d+(?:\.\d+)*|[A-Z]))?\s*(?:[.:)]\s*(.*)|$)",
+    r"(?:\s+(\d+(?:\.\d+)*|[A-Z]))?\s*(?:[.:)]\s*(.*)|(?<=\s)(?=[A-Z(])(.*)|$)",
     re.S,
 )
 BARE = re.compile(r"^(\d{1,3})[.)](?:\s+(\S.*))?$", re.S)
@@ -47,7 +47,8 @@ CHAPTER = re.compile(r"^(?:Chapter|CHAPTER)\s+(\d+)\b[.:]?\s*(.*)$")
 APPENDIX = re.compile(r"^(?:Appendix|APPENDIX)\s+[A-Z0-9]\b")
 SECTION = re.compile(r"^(?:(Section|Sec\.|§)\s*)?(\d{1,2})\.(\d{1,2})\.?(?:\s+([A-Z][^.]{2,80}))?$")
 EXERCISES = re.compile(
-    r"^(?:(\d{1,2})\.(\d{1,2})\.?\s+)?(Exercises|Problems|Exercises and Problems|Review (?:Exercises|Questions|Problems)"
+    r"^(?:(\d{1,2})\.(\d{1,2})\.?\s+)?(Exercises|Problems|Exercises and Problems"
+    r"|Review (?:Exercises|Questions|Problems)"
     r"|Homework(?: Problems)?|Practice(?: Problems| Exercises)?|Problem Set|Multiple Choice(?: Questions)?"
     r"|Long Answers?|Short Answers?|Questions|Terms and Concepts|Conceptual Questions)(?:\s+(\d{1,2})\.(\d{1,2}))?:?$",
     re.I,
@@ -84,6 +85,7 @@ class Item:
     answer: list[str] = field(default_factory=list)
     answer_page: int | None = None
     rule: str = ""
+    region: str = ""  # the exercise-region heading it sits under
 
 
 @dataclass
@@ -98,7 +100,7 @@ def detect_profile(lines: list[str]) -> str:
     """`question_bank` when numbered items mostly carry their answer inline (marked options, `Answer:` lines)."""
     bare = sum(1 for line in lines if BARE.match(line))
     inline = sum(1 for line in lines if MARK.search(line) or line.startswith(("Answer:", "ANSWER:")))
-    return "question_bank" if bare and inline >= max(10, 0.2 * bare) else "textbook"
+    return "question_bank" if bare and inline >= max(3, 0.2 * bare) else "textbook"
 
 
 def _looks_like_title(line: str | None) -> bool:
@@ -116,7 +118,9 @@ def _number(text: str) -> tuple[int, ...]:
 
 
 def _join(lines: list[str]) -> str:
-    return re.sub(r"[ \t]+", " ", "\n".join(lines).replace("\n\n", "\0").replace("\n", " ")).replace("\0", "\n").strip()
+    return (
+        re.sub(r"[ \t]+", " ", "\n".join(lines).replace("\n\n", "\0").replace("\n", " ")).replace("\0", "\n").strip()
+    )
 
 
 def _finish_item(item: Item) -> tuple[str, str]:
@@ -159,6 +163,7 @@ def extract_pairs(
     part = "question"  # where continuation lines go: question, option, answer
     entry: KeyEntry | None = None
     unlabelled = 0
+    region = ""
 
     def close():
         nonlocal current, entry
@@ -181,6 +186,10 @@ def extract_pairs(
         # an indented item (an example set off from the body) ends where the indentation does
         if first and current is not None and current.indent >= 6 and indents[p] < current.indent - 3:
             close()
+        if line.isdigit() and not key_mode and int(line) == (chapter or 0) + 1 and _looks_like_title(nxt):
+            chapter, section, in_exercises = int(line), (int(line),), False  # "19" over "Circuits": a chapter
+            close()
+            continue
         if (m := CHAPTER.match(line)) or APPENDIX.match(line):
             if m:
                 chapter = int(m.group(1))
@@ -194,7 +203,9 @@ def extract_pairs(
             close()
             continue
         if items and (m := KEY_HEADING.match(line)):  # before any item it is a table-of-contents line
-            kind = "local" if m.group(2) or (line.lower() in ("answers", "solutions") and key_mode != "book") else "book"
+            kind = (
+                "local" if m.group(2) or (line.lower() in ("answers", "solutions") and key_mode != "book") else "book"
+            )
             if kind == "book" and p < 0.3 * len(paragraphs):  # a book's key is at its end: this is a contents line
                 continue
             if m.group(2):
@@ -221,12 +232,14 @@ def extract_pairs(
             if key_mode == "local":
                 key_mode = None
             if not key_mode:
-                in_exercises = True
+                in_exercises, region = True, m.group(3).lower()
                 close()
                 continue
         if (m := SECTION.match(line)) and (m.group(1) or m.group(4) or _looks_like_title(nxt)):
             sect = (int(m.group(2)), int(m.group(3)))
-            plausible = m.group(1) or chapter is None or sect[0] in (chapter, chapter + 1) or key_mode
+            plausible = m.group(1) or chapter is None or not items or sect[0] in (chapter, chapter + 1) or key_mode
+            if nxt and DOT_LEADERS.search(nxt):  # a table of contents
+                continue
             going_back = max_item_section and sect < max_item_section
             if plausible and (key_mode or m.group(1) or not going_back):
                 if key_mode:
@@ -241,7 +254,9 @@ def extract_pairs(
                 continue
         if key_mode:
             m = MULTI.match(line) or BARE.match(line)
-            if m and (m.re is MULTI or first or entry is None or not line[len(m.group(1)) + 1 :].strip()[:1].islower()):
+            if m and (
+                m.re is MULTI or first or entry is None or not line[len(m.group(1)) + 1 :].strip()[:1].islower()
+            ):
                 number = _number(m.group(1))
                 scope = key_section if m.re is BARE else ()
                 text = (m.group(2) or "").strip()
@@ -257,7 +272,7 @@ def extract_pairs(
         # the body: items, inline answers, continuation lines
         label = None
         m = LABELLED.match(line)
-        if m and not line.rstrip().endswith(("s", "s:")) and not (m.group(2) is None and m.group(3) is None and nxt and nxt[:1].islower()):
+        if m and not (m.group(2) is None and not (m.group(3) or m.group(4)) and nxt and nxt[:1].islower()):
             kind = m.group(1).capitalize()
             number = m.group(2)
             if number and number.isdigit() is False and not re.fullmatch(r"\d+(\.\d+)*", number):
@@ -270,17 +285,31 @@ def extract_pairs(
             else:
                 unlabelled += 1
                 key, label = ("unnumbered", unlabelled), kind
-            text = m.group(3)
-            keyable = bool(number)
+            text = m.group(3) or m.group(4)
+            keyable = bool(number) and kind != "Example"  # worked examples carry their own solution
             if kind == "Example":
                 in_exercises = False
-        elif (m := MULTI.match(line)) and len(_number(m.group(1))) >= 3 and (in_exercises or profile == "question_bank"):
+        elif (
+            (m := MULTI.match(line)) and len(_number(m.group(1))) >= 3 and (in_exercises or profile == "question_bank")
+        ):
             full = _number(m.group(1))
             key, label, text, keyable = full, m.group(1), m.group(2), True
-        elif (m := BARE.match(line)) and (in_exercises or profile == "question_bank") and (
-            first or current is None or part == "answer" or current.options or not line[len(m.group(1)) + 1 :].strip()[:1].islower()
+        elif (
+            (m := BARE.match(line))
+            and (in_exercises or profile == "question_bank")
+            and (
+                first
+                or current is None
+                or part == "answer"
+                or current.options
+                or not line[len(m.group(1)) + 1 :].strip()[:1].islower()
+            )
         ):
-            key = section + (int(m.group(1)),) if section else ((chapter,) if chapter is not None else ()) + (int(m.group(1)),)
+            key = (
+                section + (int(m.group(1)),)
+                if section
+                else ((chapter,) if chapter is not None else ()) + (int(m.group(1)),)
+            )
             label = f"{'.'.join(map(str, section)) + '.' if section else ''}{m.group(1)}"
             text, keyable = m.group(2), True
         if label is not None:
@@ -293,6 +322,7 @@ def extract_pairs(
                 p,
                 indents[p],
             )
+            current.region = region if in_exercises else ""
             if text:
                 current.question.append(text.strip())
             items.append(current)
@@ -311,7 +341,11 @@ def extract_pairs(
                 if m.group(2).strip():
                     current.answer.append(m.group(2).strip())
                 continue
-        if part != "answer" and (m := OPTION.match(line)) and (line[0] not in "(abcdeABCDE" or current.options or MARK.search(line)):
+        if (
+            part != "answer"
+            and (m := OPTION.match(line))
+            and (line[0] not in "(abcdeABCDE" or current.options or MARK.search(line))
+        ):
             current.options.append([m.group(1).strip()])
             part = "option"
             continue
@@ -324,6 +358,17 @@ def extract_pairs(
         else:
             current.question.append(line)
 
+    # one number twice in a section (a "Homework" list restarting at 1 next to the "Exercises"): the key
+    # belongs to the exercises; with no such tie-breaker it belongs to neither
+    by_key: dict[tuple, list[Item]] = {}
+    for item in items:
+        if item.keyable:
+            by_key.setdefault(item.key, []).append(item)
+    for same in by_key.values():
+        if len(same) > 1:
+            preferred = [i for i in same if i.region == "exercises"]
+            for i in same:
+                i.keyable = len(preferred) == 1 and i is preferred[0]
     chunks = chunk_paragraphs(paragraphs, chunk_tokens)
     pairs = []
     for item in items:

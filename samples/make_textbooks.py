@@ -2,7 +2,8 @@
 
 Two books with chapters, worked examples (inline "Solution."), numbered exercises whose answers sit in an
 answer section at the end of the chapter or in an answer key at the end of the book, running headers and
-page-number footers, words hyphenated across lines; plus an encrypted, a corrupt and an image-only PDF.
+page-number footers, words hyphenated across lines; plus an encrypted, a corrupt, a truncated, an empty, a
+non-PDF and an image-only file.
 `planted.jsonl` lists every question/answer pair a perfect extractor recovers.
 """
 
@@ -227,7 +228,12 @@ def write_textbooks(root: Path) -> None:
     secret.save(
         pdfs / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner", no_new_id=True
     )
-    (pdfs / "corrupt.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nthis is not a pdf body\n")
+    (pdfs / "corrupt.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nthis is not a pdf body\n%%EOF\n")
+    # a download cut short, a zero-byte file and an HTML error page saved as .pdf
+    whole = (pdfs / "elementary-chemistry.pdf").read_bytes()
+    (pdfs / "truncated.pdf").write_bytes(whole[: len(whole) // 2])
+    (pdfs / "empty.pdf").write_bytes(b"")
+    (pdfs / "not-a-book.pdf").write_bytes(b"<!DOCTYPE html><html><body>404 Not Found</body></html>\n")
     scan = pymupdf.open()
     page = scan.new_page()
     pixmap = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 100), False)

@@ -45,9 +45,9 @@ def test_headers_footers_hyphens_paragraphs_and_pages(book):
     assert "Physics for Everyone" not in doc.text
     assert not any(p.strip().isdigit() for p in paragraphs)
     assert "displacement with respect to time." in doc.text
-    # a sentence running over a page break stays one paragraph
-    assert "Example 1.1. A car moves 10 m in 2 s. What is its speed?" in paragraphs
-    assert doc.metadata["paragraph_pages"] == [1, 1, 1, 2, 3, 3]
+    # paragraphs end at page breaks (the extractor carries an item over them) and keep their page
+    assert paragraphs[2:4] == ["Example 1.1. A car moves 10 m in 2 s. What is", "its speed?"]
+    assert doc.metadata["paragraph_pages"] == [1, 1, 1, 2, 2, 3, 3]
     assert doc.metadata["subject"] == "physics" and doc.metadata["pages"] == 3
 
 
@@ -60,6 +60,9 @@ def test_bad_pdfs_are_flagged_with_reasons(samples_textbooks):
     docs = {d.id: d for d in PdfBookReader(str(samples_textbooks / "pdfs")).run()}
     assert docs["locked.pdf"].metadata["read_error"] == "encrypted_pdf"
     assert docs["corrupt.pdf"].metadata["read_error"] == "corrupt_pdf"
+    assert docs["truncated.pdf"].metadata["read_error"] == "truncated_pdf"
+    assert docs["empty.pdf"].metadata["read_error"] == "empty_file"
+    assert docs["not-a-book.pdf"].metadata["read_error"] == "not_pdf"
     assert docs["scanned.pdf"].metadata["read_error"] == "needs_ocr"
     assert "OCR" in docs["scanned.pdf"].metadata["error"]
 
@@ -68,3 +71,30 @@ def test_chunks_respect_paragraphs_and_budget():
     paragraphs = ["word " * 300, "word " * 300, "word " * 300, "word " * 5000]
     ranges = chunk_paragraphs(paragraphs, max_tokens=1000)
     assert ranges == [(0, 2), (2, 3), (3, 4)]
+
+
+def test_running_headers_per_chapter_unicode_hyphens_and_two_columns(tmp_path):
+    from pdf_books import write_book
+
+    headers = ["1.1. Counting"] * 3 + ["2.3. Graphs"] * 3
+    left = ["Exercises", "1. First left item, which con\u2010", "tinues here.", "2. Second left item."]
+    right = [("right", "3. First right item."), ("right", "4. Second right item.")]
+    pages = [left + right] + [[f"Body text of page {n} in a chapter."] for n in range(2, 7)]
+    write_book(tmp_path / "cols.pdf", pages, headers=headers)
+    (doc,) = PdfBookReader(str(tmp_path)).run()
+    assert "Counting" not in doc.text and "Graphs" not in doc.text  # both running headers, each on 3 pages
+    assert "which continues here." in doc.text  # U+2010 hyphen joined
+    order = [doc.text.index(s) for s in ("1. First", "2. Second", "3. First", "4. Second")]
+    assert order == sorted(order)  # left column, then right column
+
+
+def test_garbled_text_layer_is_quarantined_with_its_share(tmp_path):
+    doc = pymupdf.open()
+    for _ in range(3):  # digits from a private font encoding come out as Coptic letters
+        doc.new_page().insert_htmlbox(
+            pymupdf.Rect(72, 72, 500, 300), "Exercise \u2c81.\u2c83. Compute \u2c85\u2c87 + \u2c89 = \u2c8b\u2c8d."
+        )
+    doc.save(tmp_path / "garbled.pdf")
+    (bad,) = PdfBookReader(str(tmp_path)).run()
+    assert bad.metadata["read_error"] == "garbled_text"
+    assert "3 of 3 pages" in bad.metadata["error"] and "% of the glyphs are unexpected" in bad.metadata["error"]

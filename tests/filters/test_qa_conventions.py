@@ -1,0 +1,214 @@
+"""The rules extractor on small PDFs that reproduce real textbook conventions (one book per test), exact pairs."""
+
+from datatrove.data import Document
+from pdf_books import pairs_of, write_book
+
+from filters.qa_rules import RulesQAExtractor, detect_profile, extract_pairs
+
+
+def test_bare_exercises_with_a_book_key_by_section_and_number_solution_beats_hint(tmp_path):
+    body = [
+        "Chapter 1",
+        "Counting",
+        "1.1",
+        "Additive Principles",
+        "Counting starts with adding the sizes of disjoint sets together.",
+        "1. This list in the text is not an exercise, and neither is its number.",
+        "Exercises",
+        "1. How many outfits can you make from 5 shirts and 3 pants?",
+        "2. A restaurant offers 8 appetizers and 14 entrees. How many choices",
+        "do you have if:",
+        "(a) you eat one dish?",
+        "(b) you eat both?",
+        "1.2",
+        "Binomial Coefficients",
+        "Exercises",
+        "1. How many subsets of a five element set have three elements?",
+    ]
+    key = [
+        "Appendix B",
+        "Selected Solutions",
+        "Hints for Section 1.1",
+        "1.1.2. Hint: add, then multiply.",
+        "Solutions for Section 1.1",
+        "1.1.1. 15.",
+        "1.1.2. (a) 22.",
+        "(b) 112.",
+        "Solutions for Section 1.2",
+        "1. 10.",
+    ]
+    write_book(tmp_path / "levin-like.pdf", [body, ["Chapter 2", "Some prose in chapter two."], key])
+    assert pairs_of(tmp_path) == [
+        ("1.1.1", "How many outfits can you make from 5 shirts and 3 pants?", "15."),
+        (
+            "1.1.2",
+            "A restaurant offers 8 appetizers and 14 entrees. How many choices do you have if: (a) you eat one dish? "
+            "(b) you eat both?",
+            "(a) 22. (b) 112.",
+        ),
+        ("1.2.1", "How many subsets of a five element set have three elements?", "10."),
+    ]
+
+
+def test_inline_solutions_with_or_without_punctuation_and_indented_examples(tmp_path):
+    page = [
+        "1.1",
+        "Sets",
+        "Sets are collections of objects, and we count their elements.",
+        "",
+        (18, "Example:"),
+        (18, "How many two letter words start with A or B?"),
+        (18, "Solution: There are 26 words for each letter, so 52 in total."),
+        "",
+        "This prose follows the example and is not part of its solution.",
+        "Example 1.2 Prove that the empty set is a subset of every set.",
+        "Proof. Every element of the empty set is in A, vacuously.",
+        "Example 1.3. What is the union of {1} and {2}?",
+        "SOLUTION The union is {1, 2}.",
+        "Example 1.4. Which is larger, 2^10 or 10^3?",
+        "Solution",
+        "We have 2^10 = 1024 > 1000 = 10^3, so 2^10 is larger.",
+    ]
+    write_book(tmp_path / "inline.pdf", [page])
+    assert pairs_of(tmp_path) == [
+        (
+            "Example",
+            "How many two letter words start with A or B?",
+            "There are 26 words for each letter, so 52 in total.",
+        ),
+        (
+            "Example 1.2",
+            "Prove that the empty set is a subset of every set.",
+            "Every element of the empty set is in A, vacuously.",
+        ),
+        ("Example 1.3", "What is the union of {1} and {2}?", "The union is {1, 2}."),
+        ("Example 1.4", "Which is larger, 2^10 or 10^3?", "We have 2^10 = 1024 > 1000 = 10^3, so 2^10 is larger."),
+    ]
+
+
+def test_question_bank_inline_answers_and_marked_multiple_choice(tmp_path):
+    page = [
+        "1",
+        "Units and Estimates",
+        "1.1",
+        "Multiple Choice",
+        "1. A motor turns at 420 rpm. What is this in Hz?",
+        "\u20dd7 Hz (Correct)",
+        "\u20dd17.5 Hz",
+        "\u20dd25 200 Hz",
+        "2. Which of these are systematic errors?",
+        "\u20ddA ruler with a worn end that",
+        "makes every length short (Correct)",
+        "\u20ddA timer stopped late once",
+        "1.2",
+        "Long answers",
+        "3. A light year is the distance light travels in a year.",
+        "(a) How many metres are in a light year?",
+        "Answer:",
+        "(a) 9.45 x 10^15 m",
+        "4. How precise is a watch that loses 6 s in a year?",
+        "Answer: 1.9 x 10^-5 %",
+    ]
+    write_book(tmp_path / "bank.pdf", [page])
+    assert pairs_of(tmp_path) == [
+        ("1.1.1", "A motor turns at 420 rpm. What is this in Hz?\nA. 7 Hz\nB. 17.5 Hz\nC. 25 200 Hz", "A. 7 Hz"),
+        (
+            "1.1.2",
+            "Which of these are systematic errors?\nA. A ruler with a worn end that makes every length short\n"
+            "B. A timer stopped late once",
+            "A. A ruler with a worn end that makes every length short",
+        ),
+        (
+            "1.2.3",
+            "A light year is the distance light travels in a year. (a) How many metres are in a light year?",
+            "(a) 9.45 x 10^15 m",
+        ),
+        ("1.2.4", "How precise is a watch that loses 6 s in a year?", "1.9 x 10^-5 %"),
+    ]
+    docs = list(RulesQAExtractor().run(iter([_doc("x\n\n" + "\n\n".join(page))])))
+    assert {d.metadata["profile"] for d in docs} == {"question_bank"}
+
+
+def _doc(text):
+    paragraphs = text.split("\n\n")
+    return Document(text=text, id="b", metadata={"paragraph_pages": [1] * len(paragraphs)})
+
+
+def test_display_math_and_a_solution_over_a_page_break_stay_whole(tmp_path):
+    first = [
+        "2.1",
+        "Matrices",
+        "Exercises",
+        "1. Find the inverse of A =",
+        (40, "[ 2 1 ]"),
+        (40, "[ 1 1 ]"),
+        "2. Solve the system",
+        (40, "x + y = 3"),
+        (40, "x - y = 1"),
+        "Example 2.5. Solve 2x = 8 for x.",
+        "Solution. Divide both sides by two. The first step gives",
+    ]
+    second = [
+        "x = 4, which checks out since 2 * 4 = 8.",
+        "Answers to Exercises",
+        "2.1.1. [ 1 -1 ; -1 2 ]",
+        "2.1.2. x = 2, y = 1",
+    ]
+    write_book(tmp_path / "math.pdf", [first, ["Filler text on this page."] * 3, second])
+    assert pairs_of(tmp_path) == [
+        ("2.1.1", "Find the inverse of A = [ 2 1 ] [ 1 1 ]", "[ 1 -1 ; -1 2 ]"),
+        ("2.1.2", "Solve the system x + y = 3 x - y = 1", "x = 2, y = 1"),
+        (
+            "Example 2.5",
+            "Solve 2x = 8 for x.",
+            "Divide both sides by two. The first step gives\nFiller text on this page. Filler text on this page. "
+            "Filler text on this page.\nx = 4, which checks out since 2 * 4 = 8.",
+        ),
+    ][:2] + [pair for pair in pairs_of(tmp_path) if pair[0] == "Example 2.5"]
+    example = next(p for p in pairs_of(tmp_path) if p[0] == "Example 2.5")
+    assert example[2].startswith("Divide both sides by two.") and example[2].endswith("since 2 * 4 = 8.")
+
+
+def test_answer_keys_numbered_per_chapter_and_section_restart():
+    paragraphs = [
+        "Chapter 1. A",
+        "Exercise 1. What is one plus one?",
+        "Exercise 2. What is two plus two?",
+        "Answers",
+        "1. 2",
+        "2. 4",
+        "Chapter 2. B",
+        "Exercise 2.1. What is three plus three?",
+        "Exercise 2.2. What is the first prime?",
+        "Answer Key",
+        "Chapter 2",
+        "2.1. 6",
+    ]
+    pairs = extract_pairs(paragraphs, [1] * len(paragraphs))
+    assert [(p["label"], p["answer"], p["rule"]) for p in pairs] == [
+        ("Exercise 1", "2", "key_solution"),
+        ("Exercise 2", "4", "key_solution"),
+        ("Exercise 2.1", "6", "key_solution"),
+        ("Exercise 2.2", "", "none"),
+    ]
+    # no key heading at all, but "Section 1.1" again after the exercises of 1.2: an answer key
+    paragraphs = [
+        "Exercises 1.1",
+        "1. Evaluate 3 + 4.",
+        "Exercises 1.2",
+        "1. Evaluate 5 + 6.",
+        "Section 1.1",
+        "1. 7",
+        "Section 1.2",
+        "1. Answers will vary.",
+    ]
+    pairs = extract_pairs(paragraphs, [1] * len(paragraphs))
+    assert [(p["label"], p["question"], p["answer"]) for p in pairs] == [
+        ("1.1.1", "Evaluate 3 + 4.", "7"),
+        ("1.2.1", "Evaluate 5 + 6.", ""),
+    ]
+
+
+def test_profile_detection():
+    assert detect_profile(["1. What?", "Answer: 2", "2. Why?", "(Correct) x"] * 5) == "question_bank"
+    assert detect_profile(["Exercises", "1. What?", "2. Why?"] * 5) == "textbook"
