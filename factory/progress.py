@@ -38,7 +38,7 @@ class ProgressTap(PipelineStep):
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         count, last = 0, time.monotonic()
         self._write(rank, 0, False)
-        for document in data:
+        for document in data or ():  # a step that yields nothing (InferenceRunner) hands on None
             count += 1
             if time.monotonic() - last >= self.interval:
                 self._write(rank, count, False)

@@ -209,3 +209,10 @@ def test_recipe_hash_normalises_paths_and_ignores_non_data_settings(tmp_path, mo
     assert load_recipe(recipe, ["stages.progress_note=hello"]).hash() == base
     assert load_recipe(recipe, ["stages.min_words=3"]).hash() != base
     assert os.getcwd() == str(tmp_path)
+
+
+def test_a_tap_after_a_step_that_yields_nothing_counts_zero(tmp_path):
+    from factory.progress import ProgressTap, read_progress
+
+    assert list(ProgressTap(str(tmp_path), "out").run(None, rank=3)) == []
+    assert read_progress(tmp_path) == (0, 0, 1)
