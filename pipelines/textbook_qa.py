@@ -96,6 +96,8 @@ PROVENANCE_CONFIG = OutputConfig(
             ("chunk_id", pa.string()),
             ("label", pa.string()),
             ("standard", pa.string()),
+            ("rule", pa.string()),
+            ("profile", pa.string()),
         ]
     ),
     text_column="question",

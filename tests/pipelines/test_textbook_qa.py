@@ -33,8 +33,20 @@ def build(samples_textbooks, tmp_path_factory):
 def test_bad_pdfs_are_quarantined_and_the_build_succeeds(build):
     out, _, _ = build
     funnel = json.loads((out / "manifest.json").read_text())["funnel"]
-    assert {"read/encrypted_pdf", "read/corrupt_pdf", "read/needs_ocr"} <= set(funnel["dropped"])
-    assert funnel["adds_up"] and funnel["inputs"] == 5
+    expected = {"encrypted_pdf", "corrupt_pdf", "needs_ocr", "truncated_pdf", "empty_file", "not_pdf"}
+    assert {f"read/{reason}" for reason in expected} <= set(funnel["dropped"])
+    assert funnel["adds_up"] and funnel["inputs"] == 8
+
+
+def test_books_and_pairs_are_separate_funnels_that_each_add_up(build):
+    out, _, result = build
+    funnel = json.loads((out / "manifest.json").read_text())["funnel"]
+    books, pairs = funnel["units"][0], funnel["units"][-1]
+    assert (books["unit"], pairs["unit"]) == ("books", "pairs")
+    assert books["read"] == 8 and books["read"] == books["kept"] + sum(books["dropped"].values())
+    assert pairs["read"] == pairs["kept"] + sum(pairs["dropped"].values()) and pairs["kept"] > 0
+    assert all(key.split("/")[0] == "read" or key.startswith("extract/") for key in books["dropped"])
+    assert f"funnel (books): read 8, kept {books['kept']}" in result.stdout
 
 
 def test_every_stage_drops_what_it_should(build):
