@@ -27,6 +27,7 @@ samples: $(STAMP)
 demo: samples
 	$(FACTORY) build pipelines/math_web.yaml
 	$(FACTORY) build pipelines/textbook_qa.yaml
+	$(FACTORY) build pipelines/tom_synth.yaml
 
 test: $(STAMP)
 	$(PY) -m pytest -q -ra
