@@ -9,15 +9,18 @@ import re
 __all__ = ["asciimath_to_latex", "page_uses_asciimath", "split_backticks"]
 
 # ASCIIMathML.js, MathJax's AsciiMath input (v2 configs "AM_HTMLorMML", "TeX-MML-AM_CHTML", v3 "input/asciimath")
-_CONFIGURED = re.compile(r"asciimathml|[-_]AM_[A-Z]|asciimath2jax|input/asciimath", re.I)
+_CONFIGURED = re.compile(r"(?i:asciimathml|asciimath2jax|input/asciimath)|[-_]AM_(?:HTMLorMML|CHTML|SVG)")
 _BACKTICKED = re.compile(r"(?<!\\)`([^`]+?)(?<!\\)`")
 
 
-def page_uses_asciimath(scripts: list[tuple[str, str]]) -> bool:
-    """Whether a page with these (src, inline code) scripts loads an ASCIIMath renderer: its backticks are math."""
-    return any(
-        _CONFIGURED.search(src) or ("math" in code.lower() and _CONFIGURED.search(code)) for src, code in scripts
-    )
+def page_uses_asciimath(scripts) -> bool:
+    """Whether a page with these `(src, inline code)` scripts loads an ASCIIMath renderer: its backticks are math."""
+    words = ("ASCIIMath", "AsciiMath", "asciimath", "Asciimath", "AM_HTMLorMML", "AM_CHTML", "AM_SVG")
+    for src, code in scripts:
+        for text in (src, code):
+            if text and any(word in text for word in words) and _CONFIGURED.search(text):
+                return True
+    return False
 
 
 @functools.cache

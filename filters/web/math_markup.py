@@ -21,10 +21,12 @@ from filters.web.mathml import MalformedMathML, tex_of_math
 
 __all__ = ["rewrite_math"]
 
-_MATHJAX_V2_RENDERED = (
-    ".MathJax_Preview, .MathJax, .MathJax_Display, .MathJax_SVG, .MathJax_SVG_Display, .MathJax_CHTML, "
-    ".MathJax_MathML, .MJXc-display"
-)
+# one selector for every candidate: each query is a walk of the whole DOM, as costly as the extraction itself
+_CANDIDATES = 'mjx-container, [class*="MathJax"], .MJXc-display, .katex, .katex-display, script, math, img, sup, sub'
+_MATHJAX_V2_RENDERED = {
+    "MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
+    "MathJax_MathML", "MJXc-display",
+}  # fmt: skip
 _TEX_IMAGE_URL = re.compile(
     r"latex\.php\?|codecogs\.com/|/(?:png|gif|svg)\.latex\?|mimetex\.cgi\?|mathtex\.cgi\?|cht=tx|/latex\?|\.latex\?",
     re.I,
@@ -45,52 +47,64 @@ def _classes(el) -> str:
 
 
 def _hidden(el) -> bool:
-    return (
-        el.hasattr("hidden")
-        or bool(_HIDDEN_STYLE.search(el.getattr("style") or ""))
-        or "mathml-a11y" in _classes(el)
-        or "sr-only" in _classes(el).split()
-    )
+    style = el.getattr("style")
+    if style and ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style):
+        return True
+    classes = el.getattr("class")
+    return el.hasattr("hidden") or bool(classes and ("mathml-a11y" in classes or "sr-only" in classes.split()))
 
 
 def _replace(tree: HTMLTree, el, tex: str, display: bool) -> None:
     parent = el.parent
     if parent is None:
         return
-    tex = " ".join(tex.split()) if not display else tex.strip()
-    node = tree.create_text_node(f"$${tex}$$" if display else f"${tex}$")
-    parent.replace_child(node, el)
-    if display:  # line breaks, not a block element: a <div> inside a <p> would split the paragraph
-        parent.insert_before(tree.create_element("br"), node)
-        if node.next is not None:
-            parent.insert_before(tree.create_element("br"), node.next)
-        else:
-            parent.append_child(tree.create_element("br"))
+    # detached, not freed (decompose): freeing a subtree costs more than the rest of the rewrite
+    if not display:
+        parent.replace_child(tree.create_text_node(f"${' '.join(tex.split())}$"), el)
+        return
+    # line breaks, not a block element: a <div> inside a <p> would split the paragraph
+    parent.insert_before(tree.create_element("br"), el)
+    parent.insert_before(tree.create_text_node(f"$${tex.strip()}$$"), el)
+    parent.replace_child(tree.create_element("br"), el)
 
 
 class _Rewriter:
     def __init__(self, tree: HTMLTree, stats: Counter):
         self.tree = tree
         self.stats = stats
-
-    def body(self):
-        return self.tree.body or self.tree.document
+        self.consumed: set[int] = set()  # ids of <math> already rewritten with their container
 
     def run(self) -> None:
-        self.mathjax_v3()  # before v2: its container also has the class "MathJax"
-        self.mathjax_v2()
-        self.math_scripts()
-        self.katex()
-        self.mathml()
-        self.images()
-        self.scripts_sup_sub()
-        scripts = self.tree.document.query_selector_all("script").values()
-        if page_uses_asciimath([(el.getattr("src") or "", el.text or "") for el in scripts]):
+        groups: dict[str, list] = {k: [] for k in ("v3", "v2", "math_script", "katex", "math", "img", "sup", "script")}
+        for el in self.tree.document.query_selector_all(_CANDIDATES).values():
+            tag = el.tag
+            if tag in ("math", "img", "mjx-container"):
+                groups["v3" if tag == "mjx-container" else tag].append(el)
+            elif tag in ("sup", "sub"):
+                groups["sup"].append(el)
+            elif tag == "script":
+                kind = el.getattr("type") or ""
+                groups["math_script" if kind.startswith("math/") else "script"].append(el)
+            else:
+                classes = set(_classes(el).split())
+                if classes & {"katex", "katex-display"}:
+                    groups["katex"].append(el)
+                elif classes & _MATHJAX_V2_RENDERED:
+                    groups["v2"].append(el)
+        self.mathjax_v3(groups["v3"])  # before v2: its container also has the class "MathJax"
+        self.mathjax_v2(groups["v2"])
+        self.math_scripts(groups["math_script"])
+        self.katex(groups["katex"])
+        self.mathml(groups["math"])
+        self.images(groups["img"])
+        self.scripts_sup_sub(groups["sup"])
+        scripts = groups["script"]
+        if scripts and page_uses_asciimath(_script_sources(scripts)):
             self.asciimath_backticks()
 
-    def mathjax_v2(self) -> None:
+    def mathjax_v2(self, elements) -> None:
         # the rendered copy sits before its <script type="math/tex">; keep the source, drop the copy
-        for el in self.body().query_selector_all(_MATHJAX_V2_RENDERED).values():
+        for el in elements:
             if el.parent is None:
                 continue
             nxt = el.next_element
@@ -98,11 +112,14 @@ class _Rewriter:
                 el.decompose()
             elif "MathJax_Preview" in _classes(el):
                 el.decompose()
-            elif maths := el.query_selector_all("math").values():
-                self.formula(maths[0], el, display="Display" in _classes(el) or "display" in _classes(el))
+            elif (math := el.query_selector("math")) is not None:
+                self.formula(math, el, display="Display" in _classes(el) or "display" in _classes(el))
+                self.consumed.add(id(math))
 
-    def math_scripts(self) -> None:
-        for el in self.body().query_selector_all('script[type^="math/"]').values():
+    def math_scripts(self, elements) -> None:
+        for el in elements:
+            if el.parent is None:
+                continue
             kind = (el.getattr("type") or "").lower()
             source = el.text or ""
             display = "mode=display" in kind
@@ -121,28 +138,25 @@ class _Rewriter:
             if tex.strip():
                 _replace(self.tree, el, tex, display)
 
-    def katex(self) -> None:
-        for el in self.body().query_selector_all(".katex-display, .katex").values():
+    def katex(self, elements) -> None:
+        for el in elements:
             if el.parent is None:
                 continue
-            display = "katex-display" in _classes(el)
-            maths = el.query_selector_all("math").values()
-            if maths:
-                self.formula(maths[0], el, display)
+            if (math := el.query_selector("math")) is not None:
+                self.formula(math, el, "katex-display" in _classes(el))
+                self.consumed.add(id(math))
                 self.stats["katex"] += 1
 
-    def mathjax_v3(self) -> None:
-        for el in self.body().query_selector_all("mjx-container").values():
-            if el.parent is None:
-                continue
-            maths = el.query_selector_all("math").values()
-            if maths:
-                self.formula(maths[0], el, el.getattr("display") == "true")
+    def mathjax_v3(self, elements) -> None:
+        for el in elements:
+            if el.parent is not None and (math := el.query_selector("math")) is not None:
+                self.formula(math, el, el.getattr("display") == "true")
+                self.consumed.add(id(math))
                 self.stats["mathjax_v3"] += 1
 
-    def mathml(self) -> None:
-        for math in self.body().query_selector_all("math").values():
-            if math.parent is None:
+    def mathml(self, elements) -> None:
+        for math in elements:
+            if math.parent is None or id(math) in self.consumed:
                 continue
             # a formula hidden for screen readers is replaced with its wrapper, where the rendering shows
             target, up = math, math.parent
@@ -151,13 +165,18 @@ class _Rewriter:
                     break
                 if _hidden(up):
                     target = up
+                elif target is not math:
+                    break  # `up` is the visible element around the hidden wrapper
                 up = up.parent
-            wrapper_classes = _classes(target) + " " + _classes(target.parent) if target.parent else ""
-            display = math.getattr("display") == "block" or "display" in wrapper_classes.replace("displaystyle", "")
-            container = target.parent
+            around = _classes(target) + " " + (_classes(up) if up is not None and target is not math else "")
+            display = math.getattr("display") == "block" or "display" in around.replace("displaystyle", "")
+            # Wikipedia: the same formula again as an <img> fallback beside the hidden MathML
+            siblings = (target.prev_element, target.next_element) if target is not math else ()
             tex = self.formula(math, target, display)
-            if tex is not None and target is not math:
-                self.drop_fallback_images(container, tex)
+            for img in siblings:
+                if tex and img is not None and img.tag == "img":
+                    if img.getattr("alt") == tex or "fallback" in _classes(img):
+                        img.decompose()
 
     def formula(self, math, target, display: bool) -> str | None:
         try:
@@ -168,39 +187,32 @@ class _Rewriter:
         else:
             self.stats["mathml_converted" if converted else "mathml_tex"] += 1
         if not tex:
-            target.decompose()
+            target.parent.remove_child(target)
             return None
         _replace(self.tree, target, tex, display)
         return tex
 
-    def drop_fallback_images(self, container, tex: str) -> None:
-        # Wikipedia: the same formula again as an <img> fallback next to the hidden MathML
-        if container is None:
-            return
-        for img in container.query_selector_all("img").values():
-            if img.getattr("alt") == tex or "fallback" in _classes(img):
-                img.decompose()
-
-    def images(self) -> None:
-        for img in self.body().query_selector_all("img").values():
+    def images(self, elements) -> None:
+        for img in elements:
             if img.parent is None:
                 continue
             src = img.getattr("src") or ""
             alt = (img.getattr("alt") or img.getattr("title") or "").strip()
-            by_url = _TEX_IMAGE_URL.search(src) is not None
-            by_class = _TEX_IMAGE_CLASS.search(_classes(img)) is not None
-            if not (by_url or (alt and (by_class or _TEX_COMMAND.search(alt)))):
+            low = src.lower()
+            by_url = ("tex" in low or "cht=tx" in low) and _TEX_IMAGE_URL.search(src) is not None
+            if not by_url and not (alt and (_TEX_IMAGE_CLASS.search(_classes(img)) or _TEX_COMMAND.search(alt))):
                 continue
             tex = alt or _tex_from_url(src)
             if not tex:
                 continue
-            parent = img.parent
-            alone = parent.tag in ("p", "div", "center", "dd") and not (parent.text or "").replace(alt, "").strip()
+            # an image alone in its paragraph is a displayed formula
+            alone = img.prev_element is None and img.next_element is None and img.parent.tag in ("p", "center", "dd")
+            alone = alone and not ((img.prev and img.prev.text.strip()) or (img.next and img.next.text.strip()))
             _replace(self.tree, img, tex, display=alone)
             self.stats["tex_image"] += 1
 
-    def scripts_sup_sub(self) -> None:
-        for el in self.body().query_selector_all("sup, sub").values():
+    def scripts_sup_sub(self, elements) -> None:
+        for el in elements:
             if el.parent is None or not _script_is_math(el):
                 continue
             mark = "^" if el.tag == "sup" else "_"
@@ -208,7 +220,7 @@ class _Rewriter:
             self.stats["sup_sub"] += 1
 
     def asciimath_backticks(self) -> None:
-        for node in list(_text_nodes(self.body(), "`")):
+        for node in list(_text_nodes(self.tree.body or self.tree.document, "`")):
             pieces = split_backticks(node.text or "")
             if not any(is_math for _, is_math in pieces) and "\\`" not in (node.text or ""):
                 continue
@@ -227,14 +239,25 @@ class _Rewriter:
             parent.remove_child(node)
 
 
+def _script_sources(scripts):
+    """(src, inline code) per script; inline code only on pages that load MathJax (configs live there), since
+    reading every inline script of a page costs more than the extraction."""
+    sources = [(el.getattr("src") or "", el) for el in scripts]
+    mathjax = any("mathjax" in src.lower() or "x-mathjax-config" in (el.getattr("type") or "") for src, el in sources)
+    for src, el in sources:
+        yield src, (el.text or "") if mathjax and not src else ""
+
+
 def _text_nodes(node, needle: str):
     """Text nodes holding `needle`, skipping the subtrees without it (cheap: `.text` is computed in C)."""
-    for child in node.child_nodes:
+    child = node.first_child
+    while child is not None:  # sibling links: `child_nodes` re-walks the list per item
         if child.type == NodeType.TEXT:
             if needle in (child.text or ""):
                 yield child
         elif child.type == NodeType.ELEMENT and child.tag not in _SKIP_TEXT_IN and needle in (child.text or ""):
             yield from _text_nodes(child, needle)
+        child = child.next
 
 
 def _tex_from_url(src: str) -> str:

@@ -194,10 +194,18 @@ def mathml_to_latex(math) -> str:
 
 
 def tex_of_math(math) -> tuple[str, bool]:
-    """(TeX, converted): the TeX annotation or `alttext` when present, else the converted presentation markup."""
-    for annotation in math.get_elements_by_tag_name("annotation"):
-        if (annotation.getattr("encoding") or "").lower() in TEX_ENCODINGS and (annotation.text or "").strip():
-            return annotation.text.strip(), False
-    if alt := (math.getattr("alttext") or "").strip():
+    """(TeX, converted): `alttext` or the TeX annotation when present, else the converted presentation markup."""
+    if alt := (math.getattr("alttext") or "").strip():  # the cheapest; equal to the annotation where both exist
         return alt, False
+    # <math><semantics>PRESENTATION<annotation encoding="application/x-tex">; walked by sibling links, since a
+    # selector query per formula costs more than the rest of the pass on formula-dense pages
+    semantics = math.first_element_child
+    while semantics is not None and semantics.tag != "semantics":
+        semantics = semantics.next_element
+    child = semantics.first_element_child if semantics is not None else None
+    while child is not None:
+        if child.tag == "annotation" and (child.getattr("encoding") or "").lower() in TEX_ENCODINGS:
+            if tex := (child.text or "").strip():
+                return tex, False
+        child = child.next_element
     return mathml_to_latex(math), True
