@@ -70,9 +70,9 @@ BOOKS = {
                         None,
                     ),
                     ("What is the weight of a 70 kg astronaut on the Moon, where g = 1.6 m/s^2?", "112 N"),
-                    # a near-duplicate of Exercise 1.1 (question dedup) and a too-short question
+                    # a near-duplicate of Exercise 1.1 (case and punctuation only: question dedup) and a too-short question
                     (
-                        "A cyclist travels 150 m in 30 s at a constant speed. What is the speed of this cyclist?",
+                        "a cyclist travels 150 m in 30 s at constant speed; what is the speed of the cyclist?",
                         "5 m/s",
                     ),
                     ("Define inertia.", "The tendency of a body to keep its state of motion."),
