@@ -40,12 +40,25 @@ def _template(name: str) -> str:
 LENGTH_BINS = [0, *(round(10 ** (k / 10)) for k in range(0, 71))]
 
 
+def _stream_text(batches, histogram) -> int:
+    """Adds each batch's text lengths to `histogram`; returns the words counted."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    words = 0
+    for batch in batches:
+        text = pc.fill_null(batch.column(0), "")
+        words += int(pc.sum(pc.list_value_length(pc.utf8_split_whitespace(text))).as_py() or 0)
+        lengths = pc.utf8_length(text).to_numpy(zero_copy_only=False)
+        histogram += np.histogram(np.clip(lengths, 0, LENGTH_BINS[-1] - 1), bins=LENGTH_BINS)[0]
+    return words
+
+
 def _config_stats(layout: OutputLayout, config, seed: int) -> dict:
     """Rows, words, a length histogram and three seeded example rows of a config, streamed batch by batch."""
     import random
 
     import numpy as np
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     files = sorted(layout.data(config.name).glob("*.parquet"))
@@ -67,26 +80,30 @@ def _config_stats(layout: OutputLayout, config, seed: int) -> dict:
     if config.text_column:
         histogram = np.zeros(len(LENGTH_BINS) - 1, dtype=np.int64)
         for f in files:
-            for batch in pq.ParquetFile(f).iter_batches(columns=[config.text_column], batch_size=4096):
-                text = pc.fill_null(batch.column(0), "")
-                stats["words"] += int(pc.sum(pc.list_value_length(pc.utf8_split_whitespace(text))).as_py() or 0)
-                lengths = pc.utf8_length(text).to_numpy(zero_copy_only=False)
-                histogram += np.histogram(np.clip(lengths, 0, LENGTH_BINS[-1] - 1), bins=LENGTH_BINS)[0]
+            with pq.ParquetFile(f, pre_buffer=False, buffer_size=1 << 20) as shard:
+                batches = shard.iter_batches(columns=[config.text_column], batch_size=4096, use_threads=False)
+                stats["words"] += _stream_text(batches, histogram)
         stats["histogram"] = histogram.tolist()
     picks = sorted(random.Random(seed).sample(range(stats["rows"]), min(3, stats["rows"])))
     offset = 0
     for f, count in zip(files, counts):
         local = [p - offset for p in picks if offset <= p < offset + count]
-        if local:
-            table = pq.read_table(f)
-            for index in local:
-                row = table.slice(index, 1).to_pylist()[0]
-                row = {
-                    k: (v[:EXAMPLE_CHARS] + "…" if isinstance(v, str) and len(v) > EXAMPLE_CHARS else v)
-                    for k, v in row.items()
-                }
-                stats["examples"].append(json.dumps(row, ensure_ascii=False, indent=1, default=str))
         offset += count
+        if not local:
+            continue
+        seen = 0  # batch by batch up to the last example of this shard: memory bounded by one batch
+        with pq.ParquetFile(f, pre_buffer=False) as shard:
+            for batch in shard.iter_batches(batch_size=1024, use_threads=False):
+                for index in [i - seen for i in local if seen <= i < seen + batch.num_rows]:
+                    row = batch.slice(index, 1).to_pylist()[0]
+                    row = {
+                        k: (v[:EXAMPLE_CHARS] + "…" if isinstance(v, str) and len(v) > EXAMPLE_CHARS else v)
+                        for k, v in row.items()
+                    }
+                    stats["examples"].append(json.dumps(row, ensure_ascii=False, indent=1, default=str))
+                seen += batch.num_rows
+                if seen > max(local):
+                    break
     return stats
 
 
