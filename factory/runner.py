@@ -107,8 +107,15 @@ def _init_ray(recipe: Recipe) -> None:
 
 
 def _changed(old: list[dict], new: list[dict], key: str) -> list[str]:
+    """Names of entries added, removed, or differing in a field both records have (a sha256 only when verified)."""
     before, after = {e[key]: e for e in old}, {e[key]: e for e in new}
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+    def differs(a: dict | None, b: dict | None) -> bool:
+        if a is None or b is None:
+            return True
+        return any(a[field] != b[field] for field in a.keys() & b.keys())
+
+    return sorted(k for k in before.keys() | after.keys() if differs(before.get(k), after.get(k)))
 
 
 def _check_same_build(layout: OutputLayout, record: dict, rebuild_changed: bool, log) -> None:

@@ -216,3 +216,13 @@ def test_a_tap_after_a_step_that_yields_nothing_counts_zero(tmp_path):
 
     assert list(ProgressTap(str(tmp_path), "out").run(None, rank=3)) == []
     assert read_progress(tmp_path) == (0, 0, 1)
+
+
+def test_inputs_through_fsspec_urls_and_verified_by_content(tmp_path):
+    inputs = write_inputs(tmp_path / "in")
+    recipe = write_recipe(tmp_path, f"file://{inputs}")
+    assert main(["build", str(recipe), "--verify-inputs"]) == 0
+    assert len(rows(tmp_path / "out")) == 7
+    files = json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"]["files"]
+    assert [f["path"] for f in files] == ["part-0.jsonl"] and len(files[0]["sha256"]) == 64
+    assert main(["build", str(recipe)]) == 0  # resuming without verification is not a change
