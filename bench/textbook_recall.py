@@ -1,17 +1,21 @@
 """textbook_qa rules extractor on the real textbooks: pairs and recall per book, and a seeded random sample
-of 30 answered pairs for judging precision by reading them against the PDF.
+of 30 published pairs for judging precision by reading them against the PDF.
 
 Recall = pairs with an answer / answered items in the book (hand counts: ../shared/realdata/README.md;
-APEX counted for this bench, see ANSWERED). The sample goes to bench/results/textbook_precision_sample.md,
-where the judged verdicts are recorded (rerunning rewrites the sample; `--judged` keeps the file).
+APEX counted for this bench, see ANSWERED), once as extracted and once as published, i.e. after the
+recipe's rule filters (questions under 5 words, `missing_answer`, `needs_figure`, `outside_reference`).
+The sample of published pairs goes to bench/results/textbook_precision_sample.md; a rerun keeps the
+verdict of every pair that is drawn again unchanged. `--pages` prints each sampled pair's PDF page text
+(raw pymupdf) to judge it against.
 
-Usage: python bench/textbook_recall.py [--seed 0] [--n 30] [--judged]
+Usage: python bench/textbook_recall.py [--seed 0] [--n 30] [--pages]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 from collections import Counter
 
 from _common import ROOT
@@ -21,52 +25,96 @@ SAMPLE = ROOT / "bench" / "results" / "textbook_precision_sample.md"
 ANSWERED = {
     "levin_discrete.pdf": 383,  # README: ~103 inline solutions + ~280 at the back
     "ostp_physics_qlib_answers.pdf": 428,  # README: 205 `Answer:` + 224 marked multiple choice
-    # APEX excerpt: 98 answer-key entries in "Solutions To Selected Problems" (odd exercises of 1.1-1.6; 8
+    # APEX excerpt: 90 answer-key entries in "Solutions To Selected Problems" (odd exercises of 1.1-1.6; 8
     # "Answers will vary" not counted) + 33 worked examples whose solution heading is in a font without a
     # Unicode map (it reads "SÊ½çã®ÊÄ"): 90 + 33 = 123
     "apex_calculusI_2014.pdf": 123,
 }
 
 
+def _header(d) -> str:
+    m = d.metadata
+    return f"{m['source']} p. {m['pages']} — {m['label']} ({m['rule']}, {m['profile']})"
+
+
+def _old_verdicts() -> dict[tuple[str, str], str]:
+    """(header, question) -> verdict line of the current sample file."""
+    if not SAMPLE.exists():
+        return {}
+    verdicts = {}
+    for block in SAMPLE.read_text(encoding="utf-8").split("\n## ")[1:]:
+        header = block.split("\n", 1)[0].split(". ", 1)[1]
+        question = re.search(r"\*\*Q:\*\* (.*?)\n\n\*\*A:\*\*", block, re.S)
+        verdict = re.search(r"\*\*Verdict:\*\* (.*)", block)
+        if question and verdict:
+            verdicts[(header, question.group(1))] = verdict.group(1)
+    return verdicts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n", type=int, default=30)
-    parser.add_argument("--judged", action="store_true", help="do not rewrite the judged sample file")
+    parser.add_argument("--pages", action="store_true", help="print the PDF text of each sampled pair's pages")
     args = parser.parse_args()
 
     from factory.pdf_reader import PdfBookReader
+    from filters.qa_filters import QARulesFilter, ShortQuestionFilter
     from filters.qa_rules import RulesQAExtractor
 
     books = list(PdfBookReader(str(BOOKS)).run())
-    answered = []
-    print(f"{'book':34s} {'pairs':>6s} {'answered':>8s} {'items':>6s} {'recall':>7s}  rules")
+    published = []
+    print(f"{'book':32s} {'pairs':>5s} {'answered':>8s} {'items':>5s} {'recall':>6s} {'published':>9s} {'recall':>6s}")
     for book in books:
         if "read_error" in book.metadata:
-            print(f"{book.id:34s} quarantined: {book.metadata['read_error']}")
+            print(f"{book.id:32s} quarantined: {book.metadata['read_error']}")
             continue
         pairs = list(RulesQAExtractor().run(iter([book])))
         with_answer = [d for d in pairs if d.metadata["answer"]]
-        answered += with_answer
-        rules = Counter(d.metadata["rule"] for d in with_answer)
-        total = ANSWERED.get(book.id)
-        recall = f"{len(with_answer) / total:7.2f}" if total else "      -"
-        print(f"{book.id:34s} {len(pairs):6d} {len(with_answer):8d} {total or 0:6d} {recall}  {dict(rules)}")
-    sample = random.Random(args.seed).sample(answered, min(args.n, len(answered)))
-    if args.judged:
-        return
+        kept, reasons = [], Counter()
+        for d in with_answer:
+            verdict = ShortQuestionFilter().filter(d)
+            verdict = QARulesFilter().filter(d) if verdict is True else verdict
+            if verdict is True:
+                kept.append(d)
+            else:
+                reasons[verdict[1]] += 1
+        published += kept
+        total = ANSWERED[book.id]
+        print(
+            f"{book.id:32s} {len(pairs):5d} {len(with_answer):8d} {total:5d} {len(with_answer) / total:6.2f}"
+            f" {len(kept):9d} {len(kept) / total:6.2f}"
+        )
+        print(f"{'':32s} rules: {dict(Counter(d.metadata['rule'] for d in with_answer))}")
+        print(f"{'':32s} dropped by the rule filters: {dict(reasons)}")
+    sample = random.Random(args.seed).sample(published, min(args.n, len(published)))
+    old = _old_verdicts()
+    judged = ok = 0
     SAMPLE.parent.mkdir(parents=True, exist_ok=True)
     with SAMPLE.open("w", encoding="utf-8") as f:
-        f.write(f"# textbook_qa rules extractor: {len(sample)} answered pairs, seed {args.seed}\n\n")
-        f.write("Drawn by `python bench/textbook_recall.py`; verdict: OK = question complete and self-contained ")
-        f.write("and the answer is the right one for it, judged against the PDF page.\n\n")
+        f.write(f"# textbook_qa rules extractor: {len(sample)} published pairs, seed {args.seed}\n\n")
+        f.write(
+            "Drawn by `python bench/textbook_recall.py` from the pairs that pass the recipe's rule filters. "
+            "Verdict: OK = the question is complete and self-contained and the answer is the right one for it, "
+            "judged by reading the PDF page text (pymupdf) of the pages listed.\n\n"
+        )
         for n, d in enumerate(sample, 1):
-            m = d.metadata
-            f.write(f"## {n}. {m['source']} p. {m['pages']} — {m['label']} ({m['rule']}, {m['profile']})\n\n")
-            f.write("**Q:** " + d.text.replace("\n", "  \n") + "\n\n")
-            f.write("**A:** " + m["answer"].replace("\n", "  \n") + "\n\n")
-            f.write("**Verdict:** _unjudged_\n\n")
-    print(f"sample of {len(sample)} answered pairs -> {SAMPLE.relative_to(ROOT)}")
+            question = d.text.replace("\n", "  \n")
+            verdict = old.get((_header(d), question), "_unjudged_")
+            judged += verdict != "_unjudged_"
+            ok += verdict.startswith("OK")
+            f.write(f"## {n}. {_header(d)}\n\n**Q:** {question}\n\n")
+            f.write("**A:** " + d.metadata["answer"].replace("\n", "  \n") + "\n\n")
+            f.write(f"**Verdict:** {verdict}\n\n")
+    print(f"sample of {len(sample)} published pairs -> {SAMPLE.relative_to(ROOT)}; judged {judged}, OK {ok}")
+    if args.pages:
+        import pymupdf
+
+        for n, d in enumerate(sample, 1):
+            print(f"\n===== {n}. {_header(d)}\nQ: {d.text}\nA: {d.metadata['answer']}")
+            with pymupdf.open(BOOKS / d.metadata["source"]) as pdf:
+                for p in d.metadata["pages"]:
+                    print(f"----- page {p}\n{pdf[p - 1].get_text()}")
 
 
 if __name__ == "__main__":

@@ -211,47 +211,49 @@ class PdfBookReader(BaseDiskReader):
     def subject_of(self, filepath: str) -> str | None:
         return self._match(self.subjects, filepath, self.default_subject)
 
+    def _error(self, filepath: str, reason: str, detail: str) -> Document:
+        doc = error_document(filepath, reason, detail, filepath)
+        doc.metadata["subject"] = self.subject_of(filepath)  # the card lists quarantined books per subject
+        return doc
+
     def read_file(self, filepath: str):
         with self.data_folder.open(filepath, "rb") as f:
             content = f.read()
         if problem := check_bytes(content):
-            yield error_document(filepath, *problem, filepath)
+            yield self._error(filepath, *problem)
             return
         try:
             pdf = pymupdf.open(stream=content, filetype="pdf")
         except Exception as e:  # pymupdf raises several types for damaged files
-            yield error_document(filepath, "corrupt_pdf", f"{type(e).__name__}: {e}", filepath)
+            yield self._error(filepath, "corrupt_pdf", f"{type(e).__name__}: {e}")
             return
         with pdf:
             if pdf.needs_pass and not pdf.authenticate(""):
-                yield error_document(filepath, "encrypted_pdf", "password-protected: decrypt it first", filepath)
+                yield self._error(filepath, "encrypted_pdf", "password-protected: decrypt it first")
                 return
             if pdf.page_count == 0:
-                yield error_document(filepath, "corrupt_pdf", "no readable pages", filepath)
+                yield self._error(filepath, "corrupt_pdf", "no readable pages")
                 return
             try:
                 book = read_pages(pdf)
             except Exception as e:
-                yield error_document(filepath, "corrupt_pdf", f"{type(e).__name__}: {e}", filepath)
+                yield self._error(filepath, "corrupt_pdf", f"{type(e).__name__}: {e}")
                 return
             n = pdf.page_count
             if book["garbled_pages"] > BAD_PAGES_SHARE * n:
-                yield error_document(
+                yield self._error(
                     filepath,
                     "garbled_text",
                     f"{book['garbled_pages']} of {n} pages have a garbled text layer "
-                    f"({book['unexpected_share']:.1%} of the glyphs are unexpected: private-use, Coptic or replacement"
-                    " "
-                    "characters from a font without a Unicode map); OCR the PDF instead",
-                    filepath,
+                    f"({book['unexpected_share']:.1%} of the glyphs are unexpected: private-use, Coptic or "
+                    "replacement characters from a font without a Unicode map); OCR the PDF instead",
                 )
                 return
             if not book["paragraph_pages"] or len(book["text"]) < MIN_CHARS_PER_PAGE * n:
-                yield error_document(
+                yield self._error(
                     filepath,
                     "needs_ocr",
                     f"{n} pages with {len(book['text'])} characters of text: an image-only PDF needs OCR first",
-                    filepath,
                 )
                 return
             yield Document(

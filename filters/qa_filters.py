@@ -7,12 +7,42 @@ import re
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-# "Fig. 4-16", "Figure 3", "equation (8.75)", "Eq. 2.1", "see Table 2", "Appendix B", "Section 3.2"
+# "equation (8.75)", "Eq. 2.1", "Appendix B", "Section 3.2", "Problem 4": text the reader of one pair does not have
 OUTSIDE_REFERENCE = re.compile(
-    r"\b(fig(ure)?s?\.?|table|eq(uation)?s?\.?|appendix|section|chapter|problem|exercise|example)\s*"
+    r"\b(eq(uation)?s?\.?|appendix|section|chapter|problem|exercise|example)\s*"
     r"\(?([0-9]+[a-z]?([.\-–][0-9]+)*|(?-i:[A-Z]))\)?\b",
     re.I,
 )
+_VISUAL = (
+    r"(figure|fig\.|diagram|picture|image|drawing|illustration|photo(graph)?|graph|table|chart|plot|circuit|sketch)s?"
+)
+# a picture the text does not hold: "Fig. 4-16", "Figure 3.2", "Table 2", "in the figure", "the graph below",
+# "the following diagram", "shown above"
+NEEDS_FIGURE = re.compile(
+    r"\b(fig(ure)?s?\.?|tables?)\s*\(?[0-9]+[a-z]?([.\-–][0-9]+)*\)?\b"
+    r"|\b(in|from|of|on|using|use|see|to)\s+(the|this|these|each)\s+(\w+\s+)?"
+    r"(figure|diagram|picture|image|drawing|illustration|photo(graph)?|chart|plot|sketch)s?\b"
+    rf"|\b(following|above|accompanying|adjacent|pictured)\s+(\w+\s+)?{_VISUAL}\b"
+    rf"|\b{_VISUAL}\s+(below|above|shown|at (the )?(right|left)|to the (right|left)|here)\b"
+    r"|\b(shown|pictured|depicted|drawn|illustrated|sketched|graphed|given|displayed)\s+"
+    r"(above|at (the )?(right|left)|to the (right|left))\b",
+    re.I,
+)
+# "shown below" / "the following" is a picture only when no text follows it in the question
+BELOW = re.compile(
+    r"\b(shown|pictured|depicted|drawn|illustrated|given|displayed|as follows|the following)\s*(below)?[:.]?\s*", re.I
+)
+MIN_TEXT_AFTER = 20  # characters of question text after "shown below" that can hold what is shown
+
+
+def needs_figure(text: str) -> str | None:
+    """The phrase that shows a question or answer depends on a figure or table not in its text, if any."""
+    if m := NEEDS_FIGURE.search(text):
+        return m.group(0)
+    for m in BELOW.finditer(text):
+        if (m.group(2) or m.group(1).lower() == "the following") and len(text[m.end() :].strip()) < MIN_TEXT_AFTER:
+            return m.group(0).strip()
+    return None
 
 
 class ShortQuestionFilter(BaseFilter):
@@ -42,7 +72,8 @@ class StandardFilter(BaseFilter):
 
 
 class QARulesFilter(BaseFilter):
-    """Drops pairs that point at material the reader does not have, and pairs without an answer."""
+    """Drops pairs without an answer (`missing_answer`), pairs that need a figure or table the text does not hold
+    (`needs_figure`) and pairs that point at other text the reader does not have (`outside_reference`)."""
 
     name = "filter"
 
@@ -50,6 +81,9 @@ class QARulesFilter(BaseFilter):
         answer = (doc.metadata.get("answer") or "").strip()
         if not answer:
             return False, "missing_answer"
+        for text in (doc.text, answer):
+            if needs_figure(text):
+                return False, "needs_figure"
         for text in (doc.text, answer):
             if OUTSIDE_REFERENCE.search(text):
                 return False, "outside_reference"

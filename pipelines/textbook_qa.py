@@ -285,26 +285,39 @@ CARD = CardInfo(
 
 
 def _per_subject(layout: OutputLayout) -> list[dict]:
-    """Pairs kept and dropped (by stage) per subject, from the data and the quarantine."""
+    """Per subject: pairs kept, pairs dropped by stage, and the books quarantined whole (file and reason), from the
+    data and the quarantine."""
     import gzip
     import json
 
     import polars as pl
 
     rows: dict[str, dict] = {}
+
+    def row(subject: str | None) -> dict:
+        subject = subject or "unknown"
+        return rows.setdefault(subject, {"subject": subject, "kept": 0, "dropped": {}, "quarantined_books": []})
+
     for path in sorted(layout.root.glob("removed/*/*.jsonl.gz")):
         stage = path.parent.name
-        if stage == "read":
-            continue
         for line in gzip.open(path, "rt"):
-            subject = json.loads(line).get("metadata", {}).get("subject") or "unknown"
-            row = rows.setdefault(subject, {"subject": subject, "kept": 0, "dropped": {}})
-            row["dropped"][stage] = row["dropped"].get(stage, 0) + 1
+            doc = json.loads(line)
+            meta = doc.get("metadata", {})
+            reason = meta.get("filter_reason") or stage
+            if stage == "read" or reason == "no_qa":  # a whole book, not a pair
+                row(meta.get("subject"))["quarantined_books"].append(
+                    {"file": meta.get("source") or doc.get("id"), "reason": reason}
+                )
+                continue
+            dropped = row(meta.get("subject"))["dropped"]
+            dropped[stage] = dropped.get(stage, 0) + 1
     files = sorted(layout.data("default").glob("*.parquet"))
     if files:
         counts = pl.concat([pl.read_parquet(f) for f in files])["subject"].fill_null("unknown").value_counts()
         for subject, n in counts.iter_rows():
-            rows.setdefault(subject, {"subject": subject, "kept": 0, "dropped": {}})["kept"] = n
+            row(subject)["kept"] = n
+    for r in rows.values():
+        r["quarantined_books"].sort(key=lambda b: (b["file"], b["reason"]))
     return [rows[k] for k in sorted(rows)]
 
 

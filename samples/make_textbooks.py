@@ -76,6 +76,12 @@ BOOKS = {
                         "5 m/s",
                     ),
                     ("Define inertia.", "The tendency of a body to keep its state of motion."),
+                    # points at an equation the reader of the pair does not have (outside_reference)
+                    (
+                        "Starting from equation (2.4), find the speed of a block at the foot of a frictionless "
+                        "incline 5 m high, taking g = 10 m/s^2.",
+                        "10 m/s",
+                    ),
                 ],
                 "answers": "book",
             },
@@ -242,6 +248,7 @@ def write_textbooks(root: Path) -> None:
     scan.save(pdfs / "scanned.pdf", no_new_id=True)
     (root / "subjects.yaml").write_text(
         "# subject per file (glob -> subject)\nintroductory-physics.pdf: physics\nelementary-chemistry.pdf: chemistry\n"
+        "truncated.pdf: chemistry  # a cut copy of the chemistry book: listed as quarantined under chemistry\n"
     )
     bench = root / "benchmarks"
     bench.mkdir(parents=True, exist_ok=True)

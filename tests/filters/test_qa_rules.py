@@ -74,11 +74,11 @@ def test_filters():
     assert StandardFilter("high").filter(doc("q", "a", "low")) == (False, "below_standard")
     assert StandardFilter("low").filter(doc("q", "a", "low")) is True
     f = QARulesFilter()
-    assert f.filter(doc("Using the graph in Fig. 4-16, find v.", "3 m/s")) == (False, "outside_reference")
+    assert f.filter(doc("Using the graph in Fig. 4-16, find v.", "3 m/s")) == (False, "needs_figure")
     assert f.filter(doc("Derive it.", "Apply equation (8.75) twice.")) == (False, "outside_reference")
-    assert f.filter(doc("See Table 2 and decide.", "KNO3")) == (False, "outside_reference")
+    assert f.filter(doc("See Table 2 and decide.", "KNO3")) == (False, "needs_figure")
     assert f.filter(doc("What is the speed?", "  ")) == (False, "missing_answer")
-    assert f.filter(doc("What does the table below imply for an example like this?", "x")) is True
+    assert f.filter(doc("Give an example like this one for a set of three numbers.", "x")) is True
 
 
 def test_reference_answers():
@@ -100,3 +100,31 @@ def test_reference_answers():
         )
         is None
     )
+
+
+def test_questions_that_need_a_figure_are_dropped_with_needs_figure():
+    f = QARulesFilter()
+
+    def verdict(question, answer="42"):
+        return f.filter(Document(text=question, id="x", metadata={"answer": answer}))
+
+    # phrasings seen in real books: a numbered caption kept in a question, pictured graphs, "shown below" at the end
+    for question in (
+        "The cylinder has resistivity ρ. Find its resistance.\nFigure 173: A hollow cylinder of length l.",
+        "Which (if any) of the graphs below are the same? Which are different? Explain.",
+        "What is the tension in the rope in the figure?",
+        "Find the current through each resistor of the circuit shown below.",
+        "Consider the Venn diagram above and name the shaded set.",
+        "Two blocks are connected as shown above. Find their acceleration.",
+        "Use the following table to estimate the median.",
+    ):
+        assert verdict(question) == (False, "needs_figure"), question
+    assert verdict("What is the speed?", "Read it off the graph shown at right.") == (False, "needs_figure")
+    # the same words where the text holds what they point at, or no picture is meant
+    for question in (
+        "Find the inverse of the matrix shown below: A = [[1, 2], [3, 4]], using row reduction.",
+        "Draw a Venn diagram for the sets A = {1, 2} and B = {2, 3}.",
+        "Prove that the graph K5 is not planar.",
+        "Solve the following: 2x + 3 = 7 and x - y = 1 for x and y.",
+    ):
+        assert verdict(question) is True, question

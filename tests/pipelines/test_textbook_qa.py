@@ -56,6 +56,7 @@ def test_every_stage_drops_what_it_should(build):
         "short/too_short",
         "dedup/near_duplicate_question",
         "filter/outside_reference",
+        "filter/needs_figure",
         "filter/missing_answer",
         "decontamination/benchmark_overlap",
     ):
@@ -85,6 +86,12 @@ def test_card_and_loading_both_configs(build):
     card = DatasetCard.load(out / "README.md")
     assert [c["config_name"] for c in card.data.to_dict()["configs"]] == ["default", "provenance"]
     assert "### Per subject" in card.text and "| physics |" in card.text and "arXiv:2507.16812" in card.text
+    # quarantined books are listed under their subject (or `unknown`), each with its reason
+    chemistry = next(line for line in card.text.splitlines() if line.startswith("| chemistry |"))
+    assert "`truncated.pdf` (truncated_pdf)" in chemistry
+    unknown = next(line for line in card.text.splitlines() if line.startswith("| unknown |"))
+    for book in ("`empty.pdf` (empty_file)", "`not-a-book.pdf` (not_pdf)", "`scanned.pdf` (needs_ocr)"):
+        assert book in unknown
     assert len(load_dataset(str(out), "default", split="train")) == len(
         load_dataset(str(out), "provenance", split="train")
     )
