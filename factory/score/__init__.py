@@ -1,0 +1,1 @@
+"""Answer scoring: MegaScience-style extraction and equivalence, and the `factory score` command."""
