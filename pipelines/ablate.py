@@ -24,6 +24,7 @@ from factory.recipe_spec import CardInfo, FunnelSpec, OutputConfig, RecipeSpec
 from factory.stage import Stage
 from filters.select.ablation import AblationStep
 from filters.select.difficulty import DifficultyQuestions, DifficultyScores, JudgeScoreParser, SampledAnswerParser
+from filters.select.plots import arm_histograms
 from filters.select.selectors import BUILT_IN
 
 PROMPTS = Path(__file__).parent / "prompts"
@@ -228,6 +229,13 @@ def card_context(recipe: Recipe, layout: OutputLayout) -> dict:
     stats_path = layout.scratch("ablate") / "stats.json"
     stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {"arms": [], "overlap": {}}
     arms = [{k: v for k, v in a.items() if k not in ("token_values", "score_values")} for a in stats["arms"]]
+    plots = []
+    for key, title, name in (
+        ("token_values", "response tokens per arm", "arms_tokens.png"),
+        ("score_values", "selection score per arm", "arms_scores.png"),
+    ):
+        if arm_histograms(stats["arms"], key, title, layout.assets / name):
+            plots.append(name)  # drawn here: the card writer clears assets/ of earlier plots first
     training = layout.root / "training"
     example = next(iter(sorted(training.glob("*.yaml"))), None) if training.is_dir() else None
     limitations = [
@@ -245,7 +253,7 @@ def card_context(recipe: Recipe, layout: OutputLayout) -> dict:
         "select": recipe.stages.select,
         "difficulty": recipe.stages.difficulty if uses_difficulty(recipe) else None,
         "training_example": example.read_text() if example else None,
-        "plots": sorted(p.name for p in layout.assets.glob("arms_*.png")) if layout.assets.is_dir() else [],
+        "plots": plots,
         "llm": llm_info(recipe),
         "limitations": limitations,
         "summary": f"One pool cut {len(recipe.stages.select.arms)} ways at equal size for a data-selection ablation "

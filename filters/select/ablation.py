@@ -15,11 +15,10 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.typeshelper import StatHints
 
 from filters.select import selectors
-from filters.select.plots import arm_histograms
 from filters.select.pool import ROW, pool_files, problem_expr, scan_pool
 from filters.select.train_config import write_training_configs
 
-SHARD = "train-00000.parquet"
+SHARD = "000_train-00000.parquet"  # datatrove's name: finalize renames it by content
 INTERNAL = ("_tokens", "_tiebreak", "_difficulty", "_problem", "_id")
 
 
@@ -117,9 +116,6 @@ class AblationStep(PipelineStep):
         for arm in stats["arms"]:
             self.stat_update(f"arm_{arm['name']}", value=arm["rows"])
         self.work.mkdir(parents=True, exist_ok=True)
-        assets = self.data_root.parent / "assets"
-        arm_histograms(stats["arms"], "token_values", "response tokens per arm", assets / "arms_tokens.png")
-        arm_histograms(stats["arms"], "score_values", "selection score per arm", assets / "arms_scores.png")
         if self.training:
             columns = {"question": self.settings["question_key"], "response": self.settings["response_key"]}
             names = [a["name"] for a in self.settings["arms"]]
@@ -163,6 +159,7 @@ def select_arms(settings: dict, seed: int, data_root: Path, quarantine: Path, di
         _write_arm(files, chosen, arm, data_root / name, settings)
         arms.append(_arm_stats(arm, chosen, shortfall))
     return {
+        "seed": seed,
         "pool_files": len(files),
         "pool_rows": len(narrow),
         "usable_rows": len(usable),
@@ -197,6 +194,8 @@ def _selection_score(arm: dict) -> pl.Expr:
 def _write_arm(files: list[Path], chosen: pl.DataFrame, arm: dict, folder: Path, settings: dict) -> None:
     """Stream the pool again, keeping the chosen rows, with their token count and selection score."""
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.parquet"):  # a rerun replaces the arm whole
+        stale.unlink()
     extra = chosen.select(ROW, pl.col("_tokens").alias("tokens"), _selection_score(arm).alias("selection_score"))
     pool = scan_pool(files)
     rows = pool.join(extra.lazy(), on=ROW, how="inner", maintain_order="left").drop(ROW)
@@ -223,7 +222,9 @@ def _arm_stats(arm: dict, chosen: pl.DataFrame, shortfall: str | None) -> dict:
 def _overlap(data_root: Path, names: list[str], id_key: str) -> dict:
     """Pairwise Jaccard of the arms' id sets, read back from the written shards."""
     ids = {
-        n: pl.scan_parquet(str(data_root / n / SHARD)).select(pl.col(id_key).cast(pl.String).alias("id")).unique()
+        n: pl.scan_parquet(str(data_root / n / "*.parquet"))
+        .select(pl.col(id_key).cast(pl.String).alias("id"))
+        .unique()
         for n in names
     }
     result = {}

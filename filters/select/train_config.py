@@ -39,7 +39,7 @@ def write_training_configs(
     folder.mkdir(parents=True, exist_ok=True)
     info = {
         f"ablate_{arm}": {
-            "file_name": str(data_root / arm),
+            "file_name": f"../data/{arm}",  # relative to dataset_dir: nothing machine-specific in the card
             "formatting": "alpaca",
             "columns": {"prompt": columns["question"], "response": columns["response"]},
         }
@@ -53,14 +53,18 @@ def write_training_configs(
             "model_name_or_path": training["model"],
             "template": training["template"],
             "dataset": f"ablate_{arm}",
-            "dataset_dir": str(folder),
+            "dataset_dir": "training",  # run llamafactory-cli from the build folder
             **params,
             "seed": training["seed"],
             "output_dir": f"{training['output_dir']}/{arm}",
         }
         path = folder / f"{arm}.yaml"
         path.write_text(
-            "# LLaMA-Factory SFT config for arm " + arm + ": `llamafactory-cli train " + path.name + "`\n"
+            "# LLaMA-Factory SFT config for arm "
+            + arm
+            + ": from the build folder, `llamafactory-cli train training/"
+            + path.name
+            + "`\n"
             "# defaults are assumptions, not verified against MegaScience's training_config.yaml (see the card)\n"
             + yaml.safe_dump(config, sort_keys=False),
             encoding="utf-8",
