@@ -88,9 +88,15 @@ def _parse(s: str):
         standard_transformations,
     )
 
+    plain = s.replace("\\pi", " pi ").replace("\\cdot", "*").replace("\\times", "*")
+    for _ in range(3):  # innermost first: \frac{\sqrt{2}}{2}
+        plain = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"((\1)/(\2))", plain)
+        plain = re.sub(r"\\sqrt\{([^{}]*)\}", r"sqrt(\1)", plain)
+    if "\\" in plain:
+        return None
     try:
         return parse_expr(
-            s, transformations=(*standard_transformations, implicit_multiplication_application, convert_xor)
+            plain, transformations=(*standard_transformations, implicit_multiplication_application, convert_xor)
         )
     except Exception:  # parse_expr raises SyntaxError, TokenError, TypeError... on non-math strings
         return None
