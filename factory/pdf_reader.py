@@ -33,7 +33,8 @@ BAD_PAGES_SHARE = 0.5  # a book with more garbled (or image-only) pages than thi
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?[#ivxlc]+$|^[a-z]?[.\-–]?#$|^#\s*(of|/)\s*#$", re.I)
 # word-[hyphen]-newline-lowercase: ASCII hyphen, U+2010 hyphen, U+2011 non-breaking hyphen, soft hyphen
-_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011\u00ad]\n(?=[a-z])")
+# (the hyphen first and the letter before it as a lookbehind: the scan jumps from hyphen to hyphen, 8x faster)
+_HYPHEN_BREAK = re.compile(r"[-\u2010\u2011\u00ad](?<=[^\W\d_].)\n(?=[a-z])")
 # private use area, Coptic (digits from private font encodings), replacement character
 _UNEXPECTED = re.compile(r"[\ue000-\uf8ff\u2c80-\u2cff\u03e2-\u03ef\ufffd]")
 # ligature glyphs; Ɵ/Ō/Ʃ are how fonts with "ti"/"ft"/"tt" ligatures often come out of a text layer
@@ -121,18 +122,17 @@ def read_pages(pdf) -> dict:
     pages, widths, heights = zip(*[_page_blocks(page) for page in pdf])
     running = running_blocks(pages, heights)
     # the body's left margin per page parity: the most common left edge of wide blocks
-    # (no wide blocks: the leftmost edge)
+    # (no wide blocks: the leftmost edge); indents are measured from it once it is known
     margins, leftmost = [Counter(), Counter()], [10_000, 10_000]
-    for p, blocks in enumerate(pages):
-        wide = 0.55 * widths[p]
-        margins[p % 2].update(round(b[0]) for b in blocks if b[2] - b[0] >= wide)
-        leftmost[p % 2] = min([leftmost[p % 2], *(round(b[0]) for b in blocks)])
-    left = [m.most_common(1)[0][0] if m else edge % 10_000 for m, edge in zip(margins, leftmost)]
-    paragraphs, paragraph_pages, indents = [], [], []
+    paragraphs, paragraph_pages, lefts = [], [], []
     image_only, garbled, unexpected, printed_total = 0, 0, 0, 0
     for p, blocks in enumerate(pages):
-        kept = [b for i, b in enumerate(blocks) if i not in running[p]]
-        page_text = "".join(b[4] for b in kept)
+        parity, wide, drop = p % 2, 0.55 * widths[p], running[p]
+        edges = [round(b[0]) for b in blocks]
+        margins[parity].update([e for e, b in zip(edges, blocks) if b[2] - b[0] >= wide])
+        leftmost[parity] = min(leftmost[parity], *edges) if edges else leftmost[parity]
+        kept = [b for i, b in enumerate(blocks) if i not in drop] if drop else blocks
+        page_text = "".join([b[4] for b in kept])
         printed = len(page_text) - page_text.count(" ") - page_text.count("\n")
         if printed < MIN_CHARS_PER_PAGE:
             image_only += not blocks
@@ -142,22 +142,19 @@ def read_pages(pdf) -> dict:
         if bad > GARBLED_SHARE * printed:
             garbled += 1
             continue
-        previous = None
-        for b in kept:
-            text = b[4].strip()
-            rows = text.count("\n") + 1
+        px0 = py1 = None
+        for x0, y0, _x1, y1, text, *_ in kept:
+            text = text.strip()
             # a block starting right under the previous one, at the same left edge, continues its paragraph
-            if (
-                previous is not None
-                and 0 <= b[1] - previous[3] < 0.5 * (b[3] - b[1]) / rows
-                and abs(b[0] - previous[0]) < 2
-            ):
+            if px0 is not None and 0 <= y0 - py1 < 0.5 * (y1 - y0) / (text.count("\n") + 1) and abs(x0 - px0) < 2:
                 paragraphs[-1] += "\n" + text
             else:
                 paragraphs.append(text)
                 paragraph_pages.append(p + 1)
-                indents.append(max(0, round(b[0]) - left[p % 2]))
-            previous = b
+                lefts.append(x0)
+            px0, py1 = x0, y1
+    left = [m.most_common(1)[0][0] if m else edge % 10_000 for m, edge in zip(margins, leftmost)]
+    indents = [max(0, round(x) - left[(page - 1) % 2]) for x, page in zip(lefts, paragraph_pages)]
     text = _HYPHEN_BREAK.sub("", _SPELL_OUT.sub(_spell_out, "\n\n".join(paragraphs)))
     return {
         "text": text,
