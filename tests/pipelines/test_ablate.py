@@ -1,0 +1,211 @@
+"""ablate: equal-size arms, seeded random arm, quarantine, difficulty band (scripted endpoint), bounded memory."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from conftest import scripted_endpoint
+
+from factory.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "samples"))
+
+from make_pool import write_pool  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory) -> Path:
+    return write_pool(tmp_path_factory.mktemp("pool"), n=240, seed=0).parent
+
+
+def run(tmp_path: Path, pool: Path, name="r", seed=0, arms=None, size=None, extra=None, command="ablate") -> Path:
+    recipe = {
+        "recipe": "ablate",
+        "name": "test-ablate",
+        "seed": seed,
+        "input": {"path": str(pool), "format": "jsonl"},
+        "stages": {
+            "select": {
+                "arms": arms
+                or [
+                    {"name": "full", "selector": "full"},
+                    {"name": "random"},
+                    {"name": "length", "selector": "length"},
+                    {"name": "score", "selector": "score", "column": "quality_score"},
+                ],
+                "size": size or {"n": 50},
+            },
+            **(extra or {}),
+        },
+        "output": {"path": str(tmp_path / name)},
+    }
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    assert main([command, str(path)]) == 0
+    return tmp_path / name
+
+
+def arm(out: Path, name: str) -> pl.DataFrame:
+    return pl.read_parquet(out / "data" / name / "*.parquet")
+
+
+def test_arms_have_equal_n_and_keep_id_and_response(tmp_path, pool):
+    out = run(tmp_path, pool)
+    sizes = {name: len(arm(out, name)) for name in ("random", "length", "score")}
+    assert set(sizes.values()) == {50}
+    full = arm(out, "full")
+    assert len(full) == 237  # the reference arm: every usable row (240 minus 3 quarantined)
+    for name in ("full", "random", "length", "score"):
+        assert {"id", "response", "tokens", "selection_score"} <= set(arm(out, name).columns)
+    lengths = arm(out, "length")["tokens"]
+    assert lengths.min() >= full["tokens"].sort(descending=True)[49]  # the 50 longest
+    scores = arm(out, "score")["quality_score"]
+    assert scores.min() >= full["quality_score"].sort(descending=True)[49]
+    removed = [json.loads(line) for line in (out / "removed" / "select" / "00000.jsonl").read_text().splitlines()]
+    assert sorted(r["filter_reason"] for r in removed) == ["missing_id", "missing_response", "missing_response"]
+    card = (out / "README.md").read_text()
+    assert "n = 50" in card and "| `length` | length |" in card and "Jaccard" in card
+    assert "llamafactory-cli train" in (out / "training" / "random.yaml").read_text()
+    info = json.loads((out / "training" / "dataset_info.json").read_text())
+    assert info["ablate_score"]["file_name"] == "../data/score"
+
+
+def test_random_arm_is_stable_per_seed_and_differs_across_seeds(tmp_path, pool):
+    arms = [{"name": "random"}, {"name": "length", "selector": "length"}]
+    a = run(tmp_path, pool, "a", seed=1, arms=arms, command="build")
+    b = run(tmp_path, pool, "b", seed=1, arms=arms)
+    c = run(tmp_path, pool, "c", seed=2, arms=arms)
+    ids = {k: set(arm(v, "random")["id"]) for k, v in {"a": a, "b": b, "c": c}.items()}
+    assert ids["a"] == ids["b"] and ids["a"] != ids["c"]
+    assert sorted(p.name for p in (a / "data" / "random").iterdir()) == sorted(
+        p.name for p in (b / "data" / "random").iterdir()
+    )  # shard names carry the content hash: byte-identical
+
+
+def test_token_budget_user_selector_and_shortfall(tmp_path, pool):
+    arms = [
+        {"name": "random"},
+        # a user selector by import path (the executor's workers import it, so it must be importable there)
+        {"name": "even", "selector": "filters.select.selectors:length"},
+    ]
+    out = run(tmp_path, pool, "budget", arms=arms, size={"tokens": 2000})
+    for name in ("random",):
+        tokens = arm(out, name)["tokens"]
+        assert tokens.sum() <= 2000 and len(tokens) > 10
+    stats = json.loads((out / "work" / "ablate" / "stats.json").read_text())
+    even = next(a for a in stats["arms"] if a["name"] == "even")
+    assert even["tokens"] <= 2000 and even["rows"] > 0
+
+    short = run(tmp_path, pool, "short", arms=arms, size={"n": 300})
+    stats = json.loads((short / "work" / "ablate" / "stats.json").read_text())
+    even = next(a for a in stats["arms"] if a["name"] == "even")
+    assert even["rows"] == 237 and "fewer than n = 300" in even["shortfall"]
+    assert "Short arm" in (short / "README.md").read_text()
+
+
+def judge_model(prompt: str) -> str:
+    """Answers `What is A + B?` right for even A, wrong otherwise; the judge gives 10 to a right answer, 0 to a
+    wrong one, except it gives 5 to every answer of questions whose A is divisible by 3 (a 'medium' band)."""
+    if "Student answer:" not in prompt:
+        a, b = map(int, re.search(r"What is (\d+) \+ (\d+)", prompt).groups())
+        return f"The answer is {a + b if a % 2 == 0 else a + b + 1}."
+    a = int(re.search(r"What is (\d+) \+", prompt).group(1))
+    reference = re.search(r"Reference answer:\n(\S+)", prompt).group(1)
+    student = re.search(r"The answer is (\d+)", prompt).group(1)
+    if a % 3 == 0:
+        return "Partly right.\nScore: 5"
+    return "Score: 10" if student == reference else "Score: 0"
+
+
+def test_difficulty_band_with_a_scripted_endpoint(tmp_path, pool):
+    with scripted_endpoint(judge_model) as (url, prompts):
+        llm = {"backend": "endpoint", "model": "scripted", "endpoint_url": url, "temperature": 0.7}
+        extra = {"difficulty": {"k": 2, "llm": llm}}
+        arms = [{"name": "difficulty", "selector": "difficulty", "lo": 1, "hi": 9}, {"name": "random"}]
+        out = run(tmp_path, pool, "difficulty", arms=arms, size={}, extra=extra)
+        asked = len(prompts)
+        rerun = run(tmp_path, pool, "difficulty", arms=arms, size={}, extra=extra)
+        assert len(prompts) == asked and rerun == out  # the request cache: a rerun asks nothing again
+    picked = arm(out, "difficulty")
+    assert len(picked) > 0 and (picked["selection_score"] == 5.0).all()
+    a = picked["question"].str.extract(r"What is (\d+)").cast(pl.Int64)
+    assert (a % 3 == 0).all()  # only the medium band: always-solved (10) and never-solved (0) are out
+    assert len(arm(out, "random")) == len(picked)  # equal n: the smallest arm's size
+    assert asked == 2 * 2 * 239  # k answers + k judgements for each row with an id, a question and a reference
+
+
+MEMORY_SCRIPT = textwrap.dedent(
+    """
+    import json, resource, sys
+    import polars as pl
+    from filters.select.ablation import select_arms
+    pl.DataFrame({"a": [1]}).lazy().collect(engine="streaming")
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    settings = json.loads(sys.argv[1])
+    from pathlib import Path
+    stats = select_arms(settings, 0, Path(sys.argv[2]), Path(sys.argv[3]), None)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"grew_kb": peak - base, "rows": [a["rows"] for a in stats["arms"]]}))
+    """
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not met yet: with polars 2.1's streaming engine the second pass (join + sink_parquet) grows to about "
+    "the pool's decoded size (measured 442 MB on a 400 MB pool); the first, narrow pass stays near 70-210 MB",
+)
+def test_pool_ten_times_the_memory_budget_streams(tmp_path):
+    """A 400 MB pool (texts) under a 40 MB budget of memory growth: only narrow columns are materialised."""
+    budget_mb, rows, text_kb = 40, 20_480, 20
+    folder = tmp_path / "big"
+    folder.mkdir()
+    filler = "lorem ipsum dolor sit amet " * (text_kb * 1024 // 27)
+    for part in range(4):
+        ids = range(part * rows // 4, (part + 1) * rows // 4)
+        pl.DataFrame(
+            {
+                "id": [f"r{i}" for i in ids],
+                "response": [f"{i} {filler}" for i in ids],
+                "quality": [i % 97 for i in ids],
+            }
+        ).write_parquet(folder / f"part-{part}.parquet", row_group_size=500)
+    size_mb = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+    uncompressed_mb = rows * text_kb / 1024
+    assert uncompressed_mb >= 10 * budget_mb
+    settings = {
+        "path": str(folder),
+        "format": "parquet",
+        "glob": None,
+        "pool_config": "default",
+        "id_key": "id",
+        "response_key": "response",
+        "question_key": "question",
+        "reference_key": "reference_answer",
+        "tokenizer": None,
+        "size": {"n": 1000, "tokens": None},
+        "arms": [
+            {"name": "random", "selector": "random", "column": None, "lo": 1, "hi": 9, "equal_size": None},
+            {"name": "score", "selector": "score", "column": "quality", "lo": 1, "hi": 9, "equal_size": None},
+        ],
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, json.dumps(settings), str(tmp_path / "data"), str(tmp_path / "rm")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=True,
+    )
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    assert measured["rows"] == [1000, 1000]
+    assert measured["grew_kb"] < budget_mb * 1024, (measured, size_mb)
