@@ -29,7 +29,7 @@ if mode == "lazy":
 else:  # eager: read the whole pool, rank in memory, write the arms
     frame = pl.read_parquet(pool / "*.parquet").with_row_index("_row")
     frame = frame.with_columns(pl.col("response").str.count_matches(r"\\S+").alias("tokens"))
-    out = Path(sys.argv[4]); out.mkdir(parents=True, exist_ok=True)
+    out = Path(sys.argv[3]); out.mkdir(parents=True, exist_ok=True)
     frame.sample(n=100_000, seed=0).sort("_row").write_parquet(out / "random.parquet")
     frame.sort("tokens", descending=True).head(100_000).sort("_row").write_parquet(out / "length.parquet")
     frame.sort("quality", descending=True).head(100_000).sort("_row").write_parquet(out / "score.parquet")
