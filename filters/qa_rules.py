@@ -7,6 +7,10 @@ Conventions read (see the README for what is not):
 - inline answers after the question: `Solution` / `SOLUTION` / `Solution.` / `Proof.` / `Hint:` /
   `Answer:`, with or without punctuation; multiple choice with the correct option marked (`(Correct)`,
   a check mark, `[x]`): options stay in the question, the marked ones are the answer;
+- OpenStax-style `CHECK YOUR UNDERSTANDING 3.1` (answered from the key's "Check Your Understanding" list),
+  examples with `Strategy` + `Solution` (both kept) ending at `Significance`, chapter-end `Conceptual Questions`
+  / `Problems` grouped under the section headings again; Schaum-style `Solved Problems` (the solution is the
+  paragraph after the statement) and `Supplementary Problems` with `Ans.` answers, numbered `2.15.`;
 - answer keys, at the end of a section or chapter or of the book (`Answers`, `Selected Solutions`,
   `Solutions to Exercises`, `Answers to Exercises`, ..., or a restart of the section numbering), keyed
   `1.2.3.` or by section heading + number; a solution beats a hint.
@@ -32,15 +36,25 @@ from factory.chunking import chunk_paragraphs
 PROFILES = ("textbook", "question_bank")
 
 LABELLED = re.compile(
-    r"^[^\w(]{0,2}(Example|Exercise|Problem|Question|Activity|EXAMPLE|EXERCISE|PROBLEM|QUESTION)"
+    r"^[^\w(]{0,2}(Example|Exercise|Problem|Question|Activity|Check Your Understanding"
+    r"|EXAMPLE|EXERCISE|PROBLEM|QUESTION|CHECK YOUR UNDERSTANDING)"
     r"(?:\s+(\d+(?:\.\d+)*|[A-Z]))?\s*(?:[.:)]\s*(.*)|(?<=\s)(?=[A-Z(])(.*)|$)",
     re.S,
 )
 BARE = re.compile(r"^(\d{1,3})[.)](?:\s+(\S.*))?$", re.S)
 MULTI = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3})\.(?:\s+(\S.*))?$", re.S)
 SOLUTION = re.compile(
-    r"^(SOLUTION|ANSWER|PROOF|HINT|Solution|Answer|Proof|Hint)s?(?:\s*[.:]\s*|\s*$|(?<=[A-Z]{4})\s+)(.*)$", re.S
+    r"^(SOLUTION|ANSWER|PROOF|HINT|STRATEGY|Solution|Answer|Proof|Hint|Strategy)s?(?:\s*[.:]\s*|\s*$|(?<=[A-Z]{4})\s+)(.*)$"
+    r"|^(Ans)\.\s*(.*)$",
+    re.S,
 )
+INLINE_ANS = re.compile(r"\s+Ans\.\s+")  # Schaum-style "... of (6, 8). Ans. 10" on the question's line
+# commentary after a worked example's solution (OpenStax "Significance"): the example ends there
+AFTERWORD = re.compile(r"^(Significance|SIGNIFICANCE)$")
+# answer keys namespaced by the kind of item they answer (a key's "3.1." under "Check Your Understanding" is not
+# exercise 1 of chapter 3)
+NAMESPACED = ("Check Your Understanding",)
+KEY_SUBHEADING = re.compile(r"^(Check Your Understanding)$", re.I)
 OPTION = re.compile(r"^(?:[⃝○◯◦☐□●◉■☑☒✓✔]|\(?[A-Ea-e][.)])\s*(.*)$", re.S)
 MARK = re.compile(r"\s*(?:\((?:correct|Correct|CORRECT)\)|✓|✔|\[x\]|☒|☑)\s*")
 CHAPTER = re.compile(r"^(?:Chapter|CHAPTER)\s+(\d+)\b[.:]?\s*(.*)$")
@@ -50,7 +64,8 @@ EXERCISES = re.compile(
     r"^(?:(\d{1,2})\.(\d{1,2})\.?\s+)?(Exercises|Problems|Exercises and Problems"
     r"|Review (?:Exercises|Questions|Problems)"
     r"|Homework(?: Problems)?|Practice(?: Problems| Exercises)?|Problem Set|Multiple Choice(?: Questions)?"
-    r"|Long Answers?|Short Answers?|Questions|Terms and Concepts|Conceptual Questions)(?:\s+(\d{1,2})\.(\d{1,2}))?:?$",
+    r"|Long Answers?|Short Answers?|Questions|Terms and Concepts|Conceptual Questions"
+    r"|Solved Problems|Supplementary Problems)(?:\s+(\d{1,2})\.(\d{1,2}))?:?$",
     re.I,
 )
 KEY_HEADING = re.compile(
@@ -158,6 +173,7 @@ def extract_pairs(
     in_exercises = False
     key_mode: str | None = None  # None, "local" or "book"
     key_section: tuple = ()
+    key_namespace: tuple = ()  # ("Check Your Understanding",) under that heading of a key
     max_item_section: tuple = ()
     current: Item | None = None
     part = "question"  # where continuation lines go: question, option, answer
@@ -170,8 +186,8 @@ def extract_pairs(
         current, entry = None, None
 
     def enter_key(kind: str, sect: tuple = ()):
-        nonlocal key_mode, key_section, in_exercises
-        key_mode, key_section, in_exercises = kind, sect, False
+        nonlocal key_mode, key_section, in_exercises, key_namespace
+        key_mode, key_section, in_exercises, key_namespace = kind, sect, False, ()
         close()
 
     for n, (line, p, first) in enumerate(lines):
@@ -194,7 +210,7 @@ def extract_pairs(
             if m:
                 chapter = int(m.group(1))
                 if key_mode == "book":
-                    key_section = (chapter,)
+                    key_section, key_namespace = (chapter,), ()
                     close()
                     continue
             if key_mode == "local":
@@ -212,6 +228,11 @@ def extract_pairs(
                 enter_key(kind, (int(m.group(2)),))
             else:
                 enter_key(kind if key_mode != "book" else "book", section if kind == "local" else ())
+            continue
+        if key_mode and (KEY_SUBHEADING.match(line) or (EXERCISES.match(line) and not line[:1].isdigit())):
+            # "Check Your Understanding" / "Problems" inside a key: a sub-list, not part of the entry before it
+            key_namespace = (KEY_SUBHEADING.match(line).group(1).title(),) if KEY_SUBHEADING.match(line) else ()
+            close()
             continue
         if key_mode and (m := KEY_SECTION.match(line)):
             key_section = _number(".".join(g for g in m.groups() if g))
@@ -241,6 +262,17 @@ def extract_pairs(
             if nxt and DOT_LEADERS.search(nxt):  # a table of contents
                 continue
             going_back = max_item_section and sect < max_item_section
+            if (
+                in_exercises
+                and not key_mode
+                and chapter == sect[0]
+                and m.group(4)
+                and not m.group(1)
+                and (going_back or (nxt and BARE.match(nxt)))
+            ):
+                section = sect  # the chapter-end exercises grouped under the section headings again (OpenStax)
+                close()
+                continue
             if plausible and (key_mode or m.group(1) or not going_back):
                 if key_mode:
                     key_section = sect
@@ -258,10 +290,12 @@ def extract_pairs(
                 m.re is MULTI or first or entry is None or not line[len(m.group(1)) + 1 :].strip()[:1].islower()
             ):
                 number = _number(m.group(1))
-                scope = key_section if m.re is BARE else ()
+                scope = key_namespace + (key_section if m.re is BARE else ())
                 text = (m.group(2) or "").strip()
                 hint = bool(re.match(r"(?i)hint\b", text))
-                entry = KeyEntry([text] if text else [], page, hint, chapter_only=len(scope) == 1)
+                entry = KeyEntry(
+                    [text] if text else [], page, hint, chapter_only=len(scope) == 1 and not key_namespace
+                )
                 full = scope + number
                 if full not in keys or (keys[full].hint and not hint):
                     keys[full] = entry
@@ -273,7 +307,7 @@ def extract_pairs(
         label = None
         m = LABELLED.match(line)
         if m and not (m.group(2) is None and not (m.group(3) or m.group(4)) and nxt and nxt[:1].islower()):
-            kind = m.group(1).capitalize()
+            kind = m.group(1).title() if " " in m.group(1) else m.group(1).capitalize()
             number = m.group(2)
             if number and number.isdigit() is False and not re.fullmatch(r"\d+(\.\d+)*", number):
                 number = None
@@ -281,6 +315,7 @@ def extract_pairs(
                 full = _number(number)
                 key = ((chapter,) if chapter is not None and len(full) == 1 else ()) + full
                 key = (section + full) if len(full) == 1 and section else key
+                key = ((kind,) if kind in NAMESPACED else ()) + key
                 label = f"{kind} {number}"
             else:
                 unlabelled += 1
@@ -290,7 +325,9 @@ def extract_pairs(
             if kind == "Example":
                 in_exercises = False
         elif (
-            (m := MULTI.match(line)) and len(_number(m.group(1))) >= 3 and (in_exercises or profile == "question_bank")
+            (m := MULTI.match(line))
+            and (in_exercises or profile == "question_bank")
+            and (len(_number(m.group(1))) >= 3 or region in ("solved problems", "supplementary problems"))
         ):
             full = _number(m.group(1))
             key, label, text, keyable = full, m.group(1), m.group(2), True
@@ -323,24 +360,46 @@ def extract_pairs(
                 indents[p],
             )
             current.region = region if in_exercises else ""
+            if text and (ans := INLINE_ANS.search(text)):  # "... of (6, 8). Ans. 10"
+                text, current.answer, current.answer_page = text[: ans.start()], [text[ans.end() :]], page
+                current.rule = "inline_answer"
             if text:
                 current.question.append(text.strip())
             items.append(current)
-            part = "question"
+            part = "answer" if current.answer else "question"
             if section:
                 max_item_section = max(max_item_section, section)
             continue
         if current is None:
             continue
+        if AFTERWORD.match(line):
+            close()
+            continue
         if m := SOLUTION.match(line):
-            if part != "answer" or m.group(1).lower() in ("solution", "answer"):
-                part = "answer"
-                rule = {"answer": "inline_answer", "hint": "inline_hint"}.get(m.group(1).lower(), "inline_solution")
+            heading, rest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            heading = heading.lower()
+            if part != "answer" or heading in ("solution", "answer", "ans"):
+                rule = {"answer": "inline_answer", "ans": "inline_answer", "hint": "inline_hint"}.get(
+                    heading, "inline_solution"
+                )
                 if current.rule in ("", "inline_hint") or not current.answer:
                     current.answer, current.answer_page, current.rule = [], page, rule
-                if m.group(2).strip():
-                    current.answer.append(m.group(2).strip())
+                elif part == "answer" and heading == "solution":  # the solution after a "Strategy"
+                    current.answer.append("")
+                part = "answer"
+                if rest.strip():
+                    current.answer.append(rest.strip())
                 continue
+        if part == "question" and (m := INLINE_ANS.search(line)):  # "... (6, 8). Ans. 10"
+            current.question.append(line[: m.start()])
+            current.answer, current.answer_page, current.rule = [line[m.end() :]], page, "inline_answer"
+            part = "answer"
+            continue
+        # Schaum's solved problems: the statement is the first paragraph, the solution the ones after it
+        if first and part == "question" and current.question and current.region == "solved problems":
+            current.answer, current.answer_page, current.rule = [line], page, "inline_solution"
+            part = "answer"
+            continue
         if (
             part != "answer"
             and (m := OPTION.match(line))

@@ -212,3 +212,113 @@ def test_answer_keys_numbered_per_chapter_and_section_restart():
 def test_profile_detection():
     assert detect_profile(["1. What?", "Answer: 2", "2. Why?", "(Correct) x"] * 5) == "question_bank"
     assert detect_profile(["Exercises", "1. What?", "2. Why?"] * 5) == "textbook"
+
+
+def test_openstax_layout_check_your_understanding_and_a_chapter_end_key(tmp_path):
+    """OpenStax-style: EXAMPLE with Strategy / Solution / Significance, CHECK YOUR UNDERSTANDING n.m answered in an
+    answer key at the end of the book, end-of-chapter Conceptual Questions and Problems grouped under the section
+    headings again and numbered through the chapter, odd ones answered in the key."""
+    body = [
+        "Chapter 3 Motion Along a Straight Line",
+        "3.1 Position, Displacement, and Average Velocity",
+        "The position of an object is measured from an origin; displacement is the change in position.",
+        "",
+        "EXAMPLE 3.1",
+        "A particle moves from x = 2 m to x = 7 m. What is its displacement?",
+        "Strategy",
+        "The displacement is the final position minus the initial position.",
+        "Solution",
+        "The displacement is 7 m - 2 m = 5 m.",
+        "Significance",
+        "The displacement is positive, so the particle moved in the positive direction.",
+        "",
+        "CHECK YOUR UNDERSTANDING 3.1",
+        "A cyclist rides 3 km west and then turns around and rides 2 km east. What is her displacement?",
+        "",
+        "3.2 Instantaneous Velocity and Speed",
+        "The instantaneous velocity is the derivative of the position with respect to time.",
+        "",
+        "CHECK YOUR UNDERSTANDING 3.2",
+        "The position of a particle is x(t) = 3t^2 m. What is its velocity at t = 2 s?",
+    ]
+    end_of_chapter = [
+        "CONCEPTUAL QUESTIONS",
+        "3.1 Position, Displacement, and Average Velocity",
+        "1. Give an example in which distance traveled and the magnitude of displacement differ.",
+        "2. Under what circumstances does distance traveled equal the magnitude of displacement?",
+        "PROBLEMS",
+        "3.2 Instantaneous Velocity and Speed",
+        "3. A runner's position is x(t) = 4t m. What is the runner's speed?",
+        "4. A car's position is x(t) = t^2 m. What is its velocity at t = 3 s?",
+    ]
+    key = [
+        "ANSWER KEY",
+        "Chapter 3",
+        "Check Your Understanding",
+        "3.1. 1 km west",
+        "3.2. 12 m/s",
+        "Conceptual Questions",
+        "1. A round trip: the distance is twice the length of the path, the displacement is zero.",
+        "Problems",
+        "3. 4 m/s",
+    ]
+    write_book(tmp_path / "openstax-like.pdf", [body, end_of_chapter, ["Chapter 4 Motion in Two Dimensions"], key])
+    assert pairs_of(tmp_path) == [
+        (
+            "Example 3.1",
+            "A particle moves from x = 2 m to x = 7 m. What is its displacement?",
+            "The displacement is the final position minus the initial position.\nThe displacement is 7 m - 2 m = 5 m.",
+        ),
+        (
+            "Check Your Understanding 3.1",
+            "A cyclist rides 3 km west and then turns around and rides 2 km east. What is her displacement?",
+            "1 km west",
+        ),
+        (
+            "Check Your Understanding 3.2",
+            "The position of a particle is x(t) = 3t^2 m. What is its velocity at t = 2 s?",
+            "12 m/s",
+        ),
+        (
+            "3.1.1",
+            "Give an example in which distance traveled and the magnitude of displacement differ.",
+            "A round trip: the distance is twice the length of the path, the displacement is zero.",
+        ),
+        ("3.2.3", "A runner's position is x(t) = 4t m. What is the runner's speed?", "4 m/s"),
+    ]
+
+
+def test_schaum_layout_solved_problems_and_supplementary_problems_with_ans(tmp_path):
+    """Schaum-style: "Solved Problems" numbered n.m whose solution is the paragraph after the statement (no
+    heading), and "Supplementary Problems" with the answer inline after "Ans."."""
+    page = [
+        "CHAPTER 2",
+        "Vectors",
+        "A vector has a magnitude and a direction; its components add separately.",
+        "",
+        "Solved Problems",
+        "2.1. Find the magnitude of the vector (3, 4).",
+        "",
+        "The magnitude is the square root of 3^2 + 4^2 = 25, that is 5.",
+        "",
+        "2.2. Add the vectors (1, 2) and (3, -1).",
+        "",
+        "Components add separately: (1 + 3, 2 - 1) = (4, 1).",
+        "",
+        "Supplementary Problems",
+        "2.3. Find the magnitude of the vector (6, 8). Ans. 10",
+        "2.4. Add the vectors (2, 2) and (-1, 5).",
+        "Ans. (1, 7)",
+        "2.5. Explain why two vectors of different magnitudes cannot add up to zero.",
+    ]
+    write_book(tmp_path / "schaum-like.pdf", [page])
+    assert pairs_of(tmp_path) == [
+        (
+            "2.1",
+            "Find the magnitude of the vector (3, 4).",
+            "The magnitude is the square root of 3^2 + 4^2 = 25, that is 5.",
+        ),
+        ("2.2", "Add the vectors (1, 2) and (3, -1).", "Components add separately: (1 + 3, 2 - 1) = (4, 1)."),
+        ("2.3", "Find the magnitude of the vector (6, 8).", "10"),
+        ("2.4", "Add the vectors (2, 2) and (-1, 5).", "(1, 7)"),
+    ]
