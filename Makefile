@@ -21,6 +21,7 @@ install: $(STAMP)
 
 samples: $(STAMP)
 	$(PY) samples/make_samples.py
+	$(PY) samples/make_cot.py
 	$(FACTORY) train-classifier --input samples/seed/labelled.jsonl --output models/math_classifier_demo.bin \
 		--dim 64 --epoch 25 --bucket 50000 --seed 0 --demo
 
@@ -28,6 +29,7 @@ demo: samples
 	$(FACTORY) build pipelines/math_web.yaml
 	$(FACTORY) build pipelines/textbook_qa.yaml
 	$(FACTORY) build pipelines/tom_synth.yaml
+	$(FACTORY) build pipelines/cot_prune.yaml
 
 test: $(STAMP)
 	$(PY) -m pytest -q -ra
@@ -36,4 +38,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf out models samples/web samples/benchmarks samples/seed samples/textbooks
+	rm -rf out models samples/web samples/benchmarks samples/seed samples/textbooks samples/cot

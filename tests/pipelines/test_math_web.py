@@ -52,7 +52,7 @@ def test_funnel_adds_up_and_every_reason_is_accounted_for(build):
     assert EXPECTED_REASONS <= set(funnel["dropped"])
     assert funnel["kept"] > 0
     # progress and the final funnel are shown on the terminal
-    assert "[filter] read" in result.stdout and "funnel: read" in result.stdout
+    assert "[filter] " in result.stdout and " read · " in result.stdout and "funnel (pages): read" in result.stdout
 
 
 def test_quarantine_holds_every_dropped_document_with_its_reason(build):
@@ -72,7 +72,8 @@ def test_quarantine_holds_every_dropped_document_with_its_reason(build):
 def test_output_keeps_latex_and_has_no_machine_paths(build):
     out, _, _ = build
     table = pq.read_table(sorted((out / "data" / "default").glob("*.parquet")))
-    assert table.column_names == ["id", "url", "date", "text", "language", "language_score", "math_score"]
+    assert table.column_names == ["id", "url", "date", "text", "language", "language_score", "math_score", "edu_score"]
+    assert str(table.schema.field("date").type) == "string" and str(table.schema.field("url").type) == "string"
     texts = table.column("text").to_pylist()
     assert any("$" in t for t in texts) and any("^{" in t for t in texts)
     assert all(score >= 0.4 for score in table.column("math_score").to_pylist())
@@ -89,8 +90,10 @@ def test_manifest_records_provenance(build):
         "crawl-00001.warc.gz",
         "crawl-00002.warc.gz",
     ]
-    assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in m["inputs"]["files"])
-    assert {e["role"] for e in m["models"]} == {"language", "classifier"}
+    assert all(f["size"] > 0 and f["mtime"] for f in m["inputs"]["files"])
+    roles = {e["role"]: e for e in m["referenced_files"]}
+    assert {"language", "classifier", "blocklist", "benchmark:gsm8k_sample"} <= set(roles)
+    assert all(len(e["sha256"]) == 64 for e in roles.values())
     assert sum(f["rows"] for f in m["outputs"]["files"]) == m["funnel"]["kept"]
     assert set(m["timings_s"]) == {"filter", "dedup-buckets", "dedup-cluster", "write"}
     assert (out / "recipe.yaml").read_text().startswith("recipe: math_web")
@@ -102,7 +105,8 @@ def test_card_metadata_and_body(build):
     out, _, _ = build
     card = DatasetCard.load(out / "README.md")
     data = card.data.to_dict()
-    assert data["configs"][0]["data_files"][0]["path"] == "data/default/*.parquet"
+    shards = sorted(p.relative_to(out).as_posix() for p in (out / "data" / "default").glob("*.parquet"))
+    assert data["configs"][0]["data_files"][0]["path"] == shards
     assert data["license"] == "other" and data["language"] == ["en"] and data["size_categories"] == ["n<1K"]
     assert "arXiv:2504.02807" in card.text and "factory build recipe.yaml" in card.text
     assert card.text.count("```json") == 3
@@ -135,7 +139,7 @@ def test_rerun_of_a_finished_build_is_a_noop_with_same_hashes(build):
     before = data_hashes(out)
     result = run_factory("build", recipe)
     assert data_hashes(out) == before
-    assert "funnel: read" in result.stdout
+    assert "funnel (pages): read" in result.stdout
 
 
 def test_kill_then_rerun_ends_identical_to_clean_run(build, samples, classifier_model, tmp_path):
