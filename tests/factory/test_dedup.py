@@ -106,3 +106,5 @@ def test_textbook_qa_filters_answers_before_dedup(tmp_path):
         for step in stage.pipeline
     ]
     assert steps.index("QARulesFilter") < steps.index("MinhashDedupSignature")
+    # the setting lands in the saved recipe (and so in the recipe hash)
+    assert "normalize_numbers: false" in recipe.resolved_yaml()
