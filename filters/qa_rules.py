@@ -128,6 +128,19 @@ def _looks_like_title(line: str | None) -> bool:
     )
 
 
+def _is_heading(line: str) -> bool:
+    """A subsection heading in Title Case ("Solving Congruences"): 2-6 words, no digits, no end punctuation."""
+    words = line.split()
+    return (
+        2 <= len(words) <= 6
+        and not any(c.isdigit() for c in line)
+        and not line.endswith((".", ",", ":", ";", "?", "!"))
+        and all(w[:1].isupper() for w in words if len(w) > 3)
+        and words[0][:1].isupper()
+        and words[-1][:1].isupper()
+    )
+
+
 def _number(text: str) -> tuple[int, ...]:
     return tuple(int(n) for n in text.split("."))
 
@@ -372,8 +385,9 @@ def extract_pairs(
             continue
         if current is None:
             continue
-        if AFTERWORD.match(line):
-            close()
+        alone = n + 1 == len(lines) or lines[n + 1][2]  # a paragraph of one line
+        if AFTERWORD.match(line) or (first and alone and part == "answer" and current.answer and _is_heading(line)):
+            close()  # the example is over: commentary, or the next subsection's heading
             continue
         if m := SOLUTION.match(line):
             heading, rest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))

@@ -322,3 +322,18 @@ def test_schaum_layout_solved_problems_and_supplementary_problems_with_ans(tmp_p
         ("2.3", "Find the magnitude of the vector (6, 8).", "10"),
         ("2.4", "Add the vectors (2, 2) and (-1, 5).", "(1, 7)"),
     ]
+
+
+def test_a_solution_ends_at_the_next_subsection_heading():
+    paragraphs = [
+        "5.1",
+        "Congruences",
+        "Example 5.2. Simplify 24 ≡ 39 (mod 5) using division.",
+        "Solution. Both sides are divisible by 3, so 8 ≡ 13 (mod 5).",
+        "Solving Congruences",
+        "We now turn to congruences with an unknown, which we solve like equations.",
+    ]
+    pairs = extract_pairs(paragraphs, [1] * len(paragraphs))
+    assert [(p["label"], p["answer"]) for p in pairs] == [
+        ("Example 5.2", "Both sides are divisible by 3, so 8 ≡ 13 (mod 5).")
+    ]
