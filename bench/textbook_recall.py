@@ -89,7 +89,9 @@ def main() -> None:
         print(f"{'':32s} dropped by the rule filters: {dict(reasons)}")
     sample = random.Random(args.seed).sample(published, min(args.n, len(published)))
     old = _old_verdicts()
-    judged = ok = 0
+    verdicts = [old.get((_header(d), d.text.replace("\n", "  \n")), "_unjudged_") for d in sample]
+    judged = sum(v != "_unjudged_" for v in verdicts)
+    ok = sum(v.startswith("OK") for v in verdicts)
     SAMPLE.parent.mkdir(parents=True, exist_ok=True)
     with SAMPLE.open("w", encoding="utf-8") as f:
         f.write(f"# textbook_qa rules extractor: {len(sample)} published pairs, seed {args.seed}\n\n")
@@ -98,11 +100,9 @@ def main() -> None:
             "Verdict: OK = the question is complete and self-contained and the answer is the right one for it, "
             "judged by reading the PDF page text (pymupdf) of the pages listed.\n\n"
         )
+        f.write(f"**Judged {judged} of {len(sample)}: {ok} OK = precision {ok / max(judged, 1):.2f}**\n\n")
         for n, d in enumerate(sample, 1):
-            question = d.text.replace("\n", "  \n")
-            verdict = old.get((_header(d), question), "_unjudged_")
-            judged += verdict != "_unjudged_"
-            ok += verdict.startswith("OK")
+            question, verdict = d.text.replace("\n", "  \n"), verdicts[n - 1]
             f.write(f"## {n}. {_header(d)}\n\n**Q:** {question}\n\n")
             f.write("**A:** " + d.metadata["answer"].replace("\n", "  \n") + "\n\n")
             f.write(f"**Verdict:** {verdict}\n\n")
