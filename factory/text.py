@@ -8,6 +8,12 @@ import unicodedata
 _WORDPUNCT = re.compile(r"\w+|[^\w\s]+")
 _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"\w+")
+# $$…$$, $…$ (not across a blank line, not an escaped \$), \[…\], \(…\), \begin{env}…\end{env}
+_MATH_SPANS = re.compile(
+    r"\$\$.+?\$\$|(?<![\\$])\$(?!\s)(?:[^$\n]|\n(?!\s*\n))+?(?<![\s\\])\$|\\\[.+?\\\]|\\\(.+?\\\)"
+    r"|\\begin\{(\w+\*?)\}.+?\\end\{\1\}",
+    re.S,
+)
 
 
 def megamath_tokens(text: str) -> list[str]:
@@ -29,3 +35,11 @@ def megamath_preprocess(text: str) -> str:
 def normalized_words(text: str) -> list[str]:
     """Lowercased NFKC word tokens (no punctuation), the unit of n-gram decontamination."""
     return _WORDS.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def mask_math(text: str) -> str:
+    """The text with every LaTeX span (`$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]`, environments) replaced by a space.
+
+    Language ID scores the prose: a formula-dense English page otherwise reads as no language at all.
+    """
+    return _MATH_SPANS.sub(" ", text)

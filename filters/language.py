@@ -1,4 +1,4 @@
-"""Language ID with fastText's lid.176 model (MegaMath: English, score >= 0.65)."""
+"""Language ID with fastText's lid.176 model (MegaMath: English, score >= 0.65), scored on the prose: math masked."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from pathlib import Path
 
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
+
+from factory.text import mask_math
+
+MIN_PROSE_CHARS = 20  # below this, the page is (almost) all math: score the whole text instead
 
 
 def default_lid_model_path() -> Path | None:
@@ -18,8 +22,18 @@ def default_lid_model_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def prose(text: str) -> str:
+    """One line of the text with its LaTeX spans masked, as language ID should read it."""
+    masked = " ".join(mask_math(text).split())
+    return masked if len(masked) >= MIN_PROSE_CHARS else " ".join(text.split())
+
+
 class FastTextLanguageFilter(BaseFilter):
-    """Keeps documents whose top fastText language is one of `languages` with score >= `threshold`."""
+    """Keeps documents whose top fastText language is one of `languages` with score >= `threshold`.
+
+    The text is scored with its math masked (`$…$`, `\\(…\\)`, environments): formulas are no language, and a
+    formula-dense English page scored as is falls under the threshold or reads as another language.
+    """
 
     name = "language"
 
@@ -42,7 +56,7 @@ class FastTextLanguageFilter(BaseFilter):
         return {**self.__dict__, "_model": None}
 
     def filter_batch(self, batch: list[Document]):
-        labels, scores = self.model.predict([" ".join(doc.text.split()) for doc in batch], k=1)
+        labels, scores = self.model.predict([prose(doc.text) for doc in batch], k=1)
         results = []
         for doc, label, score in zip(batch, labels, scores, strict=False):
             language = label[0].removeprefix("__label__") if label else "unknown"

