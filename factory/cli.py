@@ -45,43 +45,53 @@ def _finalize(args) -> int:
 
 
 def _train_classifier(args) -> int:
-    from factory.train_classifier import TrainParams, load_folders, load_jsonl, train
+    from factory.train_classifier import TrainParams, load_folders, load_jsonl, resolve_preset, train
 
     if bool(args.input) == bool(args.math_dir or args.other_dir) or bool(args.math_dir) != bool(args.other_dir):
         print("error: give --input LABELLED.jsonl, or both --math-dir and --other-dir", file=sys.stderr)
+        return 2
+    if not 0 <= args.held_out < 1:
+        print(f"error: --held-out {args.held_out} is not a fraction in [0, 1)", file=sys.stderr)
         return 2
     try:
         docs = load_jsonl(Path(args.input)) if args.input else load_folders(Path(args.math_dir), Path(args.other_dir))
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    params = TrainParams(
-        dim=args.dim,
-        lr=args.lr,
-        word_ngrams=args.word_ngrams,
-        min_count=args.min_count,
-        epoch=args.epoch,
-        bucket=args.bucket,
-        seed=args.seed,
-        held_out=args.held_out,
-        threshold=args.threshold,
-    )
-    note = (
-        ("demo model trained on synthetic sample documents written by samples/make_samples.py; not for real corpora")
-        if args.demo
-        else None
-    )
+    flags = ("dim", "lr", "word_ngrams", "min_count", "epoch", "bucket", "chunk_words")
+    explicit = {k: getattr(args, k) for k in flags if getattr(args, k) is not None}
     try:
+        params = resolve_preset(
+            TrainParams(preset=args.preset, seed=args.seed, held_out=args.held_out, threshold=args.threshold),
+            len(docs),
+            set(explicit),
+        )
+        params = TrainParams(**{**params.__dict__, **explicit})
+        note = (
+            "demo model trained on synthetic sample documents written by samples/make_samples.py; not for real corpora"
+            if args.demo
+            else None
+        )
         card = train(docs, Path(args.output), params, note=note)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    print(f"trained on {card['train_documents']} documents (preset {params.preset})")
     m = card["held_out"]
-    print(
-        f"trained on {card['train_documents']} documents; held-out {m['documents']}: "
-        f"precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f} (threshold {args.threshold})"
-    )
+    if m is None:
+        print("no held-out split (--held-out 0): no metrics")
+    else:
+        area = "n/a (one label only)" if m["auc"] is None else f"{m['auc']:.3f}"
+        print(
+            f"held-out {m['documents']} documents ({m['math']} math): AUC {area}; at threshold {m['threshold']:.4f} "
+            f"({m['threshold_chosen_on']}): precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}"
+        )
     print(f"model: {args.output}\nmodel card: {Path(args.output).with_suffix('.json')}")
+    if problem := card["degenerate"]:
+        if problem.startswith("constant"):
+            print(f"error: degenerate model: {problem}", file=sys.stderr)
+            return 1
+        print(f"warning: weak model: {problem}", file=sys.stderr)
     return 0
 
 
@@ -144,15 +154,23 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--math-dir", help="folder of math documents")
     t.add_argument("--other-dir", help="folder of non-math documents")
     t.add_argument("--output", required=True, help="model path (.bin); a .json model card is written beside it")
-    t.add_argument("--dim", type=int, default=256)
-    t.add_argument("--lr", type=float, default=0.1)
-    t.add_argument("--word-ngrams", type=int, default=3)
-    t.add_argument("--min-count", type=int, default=3)
-    t.add_argument("--epoch", type=int, default=3)
-    t.add_argument("--bucket", type=int, default=2_000_000)
+    t.add_argument(
+        "--preset",
+        choices=["auto", "small", "deepseekmath"],
+        default="auto",
+        help="hyper-parameters: small (seed sets of tens to thousands of pages), deepseekmath (millions); "
+        "auto picks small under 10,000 documents; the flags below override single values",
+    )
+    t.add_argument("--dim", type=int)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--word-ngrams", type=int)
+    t.add_argument("--min-count", type=int)
+    t.add_argument("--epoch", type=int)
+    t.add_argument("--bucket", type=int)
+    t.add_argument("--chunk-words", type=int, help="train on chunks of this many words (0: whole documents)")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--held-out", type=float, default=0.2)
-    t.add_argument("--threshold", type=float, default=0.4)
+    t.add_argument("--held-out", type=float, default=0.2, help="fraction held out for metrics; 0: none")
+    t.add_argument("--threshold", type=float, help="report metrics at this threshold instead of the best F1 one")
     t.add_argument("--demo", action="store_true", help="mark the model card as a demo model")
     t.set_defaults(func=_train_classifier)
 
