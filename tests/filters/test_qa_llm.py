@@ -32,8 +32,8 @@ def test_failures_are_named():
     assert failure_reason("asdkj qwe") == "unparseable"
 
 
-def _round(text=None, error=None, **meta):
-    result = {"error": error, "detail": "d"} if error else {"text": text, "finish_reason": "stop"}
+def _round(text=None, error=None, finish_reason="stop", **meta):
+    result = {"error": error, "detail": "d"} if error else {"text": text, "finish_reason": finish_reason}
     return Document(text="chunk text", id="book#chunk000", metadata={"rollout_results": [result], **meta})
 
 
@@ -45,8 +45,8 @@ def test_extraction_parser_quarantines_with_raw_text_and_counts():
         _round("[NO QA]"),
         _round("lorem ipsum"),
         _round("I cannot do that."),
-        _round(error="timeout"),
-        _round(error="request_failed"),
+        _round("Question: Cut?\nAnswer: 20, so the tank is empty after", finish_reason="length"),
+        _round(error="prompt_too_long"),
     ]
     out = list(step.run(iter(docs)))
     assert [(d.text, d.metadata["answer"], d.metadata["subject"]) for d in out] == [
@@ -57,10 +57,11 @@ def test_extraction_parser_quarantines_with_raw_text_and_counts():
         "no_qa",
         "unparseable",
         "refusal",
-        "llm_timeout",
-        "llm_error",
+        "truncated",
+        "prompt_too_long",
     ]
     assert sink.docs[1].metadata["raw_completion"] == "lorem ipsum"
+    assert sink.docs[3].metadata["raw_completion"].endswith("empty after")  # a cut-off answer is never published
     assert step.stats["produced"].total == 2 and step.stats["total"].total == 6
 
 
@@ -77,3 +78,10 @@ def test_refine_cot_and_filter_parsers():
         list(LLMFilterParser(exclusion_writer=sink).run(iter([_round("DROP: cites Fig. 2"), _round("maybe")]))) == []
     )
     assert [d.metadata["filter_reason"] for d in sink.docs] == ["llm_rejected", "unparseable"]
+
+
+def test_a_document_without_a_completion_is_an_error_not_a_drop():
+    import pytest
+
+    with pytest.raises(ValueError, match="no completion"):
+        list(QAExtractionParser("low").run(iter([Document(text="t", id="x", metadata={})])))
