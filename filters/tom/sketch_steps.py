@@ -64,8 +64,9 @@ class LLMSketchParser(PipelineStep):
     type = "🧠 - TOM"
 
     def __init__(self, name: str, scenarios: int, final: bool, exclusion_writer=None):
+        self.name = name  # before PipelineStep.__init__, which names the step's stats after it
         super().__init__()
-        self.name, self.scenarios, self.final, self.exclusion_writer = name, scenarios, final, exclusion_writer
+        self.scenarios, self.final, self.exclusion_writer = scenarios, final, exclusion_writer
 
     def _attempt(self, doc: Document) -> tuple[dict | None, str | None, str]:
         text, reason, detail = completion_of(doc)

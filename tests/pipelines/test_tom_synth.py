@@ -136,7 +136,7 @@ def test_transformers_backend_garbage_is_quarantined(tiny_model, tmp_path):
     out = tmp_path / "out"
     removed = _removed(out, "sketch")
     assert len(removed) == 3
-    assert {r["metadata"]["filter_reason"] for r in removed} <= {"unparseable_json", "bad_structure"}
+    assert {r["metadata"]["filter_reason"] for r in removed} <= {"unparseable_json", "bad_structure", "truncated"}
     assert all(r["metadata"]["attempts"] == 2 for r in removed)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["funnel"]["adds_up"] and manifest["llm"][0]["model"] == str(tiny_model)
