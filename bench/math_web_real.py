@@ -138,7 +138,7 @@ def train_rows(pages) -> list[tuple[str, bool]]:
 
 
 def section_classifier(rows, folds: int, workdir: Path) -> Path:
-    from factory.train_classifier import TrainParams, auc, model_scores, train
+    from factory.train_classifier import TrainParams, auc, model_scores, resolve_preset, train
 
     print(f"\n## train-classifier on the labelled real pages ({sum(y for _, y in rows)} math, "
           f"{sum(not y for _, y in rows)} other incl. news)")  # fmt: skip
@@ -148,12 +148,12 @@ def section_classifier(rows, folds: int, workdir: Path) -> Path:
         test = [r for i, r in enumerate(rows) if i % folds == fold]
         train_docs = [r for i, r in enumerate(rows) if i % folds != fold]
         path = workdir / f"fold{fold}.bin"
-        train(train_docs, path, TrainParams(held_out=0.0))
+        train(train_docs, path, resolve_preset(TrainParams(preset="auto", held_out=0.0), len(train_docs)))
         scores += model_scores(path, [t for t, _ in test])
         labels += [y for _, y in test]
-    print(f"{folds}-fold AUC on unseen pages (default params)      : {auc(scores, labels):.3f}")
+    print(f"{folds}-fold AUC on unseen pages (CLI defaults, preset small): {auc(scores, labels):.3f}")
     path = workdir / "real.bin"
-    card = train(rows, path, TrainParams(held_out=0.3))
+    card = train(rows, path, resolve_preset(TrainParams(preset="auto", held_out=0.3), len(rows)))
     m = card["held_out"]
     print(
         f"CLI-style 30% held-out ({m['documents']} pages)              : AUC {m['auc']:.3f}, at threshold "

@@ -22,10 +22,23 @@ def default_lid_model_path() -> Path | None:
     return path if path.is_file() else None
 
 
+WINDOW_CHARS = 1000  # a long page is scored on three windows (start, middle, end): ~5x faster, same language
+
+
 def prose(text: str) -> str:
     """One line of the text with its LaTeX spans masked, as language ID should read it."""
+    if len(text) > 6 * WINDOW_CHARS:
+        middle = len(text) // 2 - WINDOW_CHARS
+        text = " ".join(
+            (text[: 2 * WINDOW_CHARS], text[middle : middle + 2 * WINDOW_CHARS], text[-2 * WINDOW_CHARS :])
+        )
     masked = " ".join(mask_math(text).split())
-    return masked if len(masked) >= MIN_PROSE_CHARS else " ".join(text.split())
+    if len(masked) < MIN_PROSE_CHARS:
+        return " ".join(text.split())
+    if len(masked) > 3 * WINDOW_CHARS:
+        middle = len(masked) // 2 - WINDOW_CHARS // 2
+        masked = " ".join((masked[:WINDOW_CHARS], masked[middle : middle + WINDOW_CHARS], masked[-WINDOW_CHARS:]))
+    return masked
 
 
 class FastTextLanguageFilter(BaseFilter):
