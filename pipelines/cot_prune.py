@@ -7,6 +7,8 @@ NLL without the step minus with it) -> per functional type, the `ratio` lowest-P
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 from pathlib import Path
 from typing import Literal
@@ -15,6 +17,7 @@ import pyarrow as pa
 from pydantic import Field, model_validator
 
 from factory.layout import OutputLayout
+from factory.llm.config import NOT_DATA
 from factory.quarantine import quarantine_writers
 from factory.readers import RowsReader
 from factory.recipe import Recipe, StrictModel
@@ -51,15 +54,44 @@ class SegmentStage(StrictModel):
 
 
 class ScoreStage(StrictModel):
-    backend: Literal["transformers"] = "transformers"
-    model: str = "models/cot_tiny_lm"  # a local folder or a Hub id
+    """`transformers`: a local model (CPU or CUDA, prefix reuse). `endpoint`: a running OpenAI-compatible server with
+    vLLM's `prompt_logprobs` (URL in `endpoint_url`, API key from the environment variable `api_key_env`).
+    `vllm`: `vllm serve` started on this node through datatrove's server machinery (the `gpu` extra)."""
+
+    backend: Literal["transformers", "endpoint", "vllm"] = "transformers"
+    model: str = "models/cot_tiny_lm"  # a local folder or a Hub id; for endpoint, the served model's name
     revision: str | None = None
+    tokenizer: str | None = None  # server backends: the model's tokenizer (default: `model`), tokenized here
     template: Literal["plain", "chat"] = "plain"
-    batch_size: int = Field(8, ge=1)  # variants of one chain per forward pass
-    max_tokens: int | None = Field(None, ge=8)  # default: the model's context length
+    batch_size: int = Field(8, ge=1)  # transformers: variants of one chain per forward pass
+    max_tokens: int | None = Field(None, ge=8)  # default: the model's context length (endpoint: the server's)
     overflow: Literal["quarantine", "truncate_left"] = "quarantine"
     device: str = "auto"  # auto: cuda when available
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "float32"
+    endpoint_url: str | None = None
+    tp: int = Field(1, ge=1)  # vllm: tensor parallel size
+    # how the server backends run, not what they produce
+    api_key_env: str | None = Field(None, json_schema_extra=NOT_DATA)
+    chains_in_flight: int = Field(4, ge=1, json_schema_extra=NOT_DATA)
+    max_concurrent: int = Field(16, ge=1, json_schema_extra=NOT_DATA)  # requests in flight
+    request_timeout: float = Field(600, gt=0, json_schema_extra=NOT_DATA)
+    retries: int = Field(5, ge=0, json_schema_extra=NOT_DATA)  # 429, 5xx, timeouts; then the task fails
+    retry_backoff_s: float = Field(2.0, ge=0, json_schema_extra=NOT_DATA)
+    server_start_timeout: float = Field(600, gt=0, json_schema_extra=NOT_DATA)
+
+    @model_validator(mode="after")
+    def _server(self):
+        if self.backend == "endpoint" and not self.endpoint_url:
+            raise ValueError("score.backend 'endpoint' needs score.endpoint_url")
+        if self.backend == "endpoint" and self.overflow == "truncate_left" and self.max_tokens is None:
+            raise ValueError("score.overflow 'truncate_left' with an endpoint needs score.max_tokens")
+        return self
+
+    def server_options(self) -> dict:
+        """filters.cot.served.ServerOptions fields (the key's variable name only, never the key)."""
+        keys = ("endpoint_url", "api_key_env", "tp", "max_concurrent", "request_timeout", "retries",
+                "retry_backoff_s", "server_start_timeout")  # fmt: skip
+        return {key: getattr(self, key) for key in keys}
 
 
 class PruneStage(StrictModel):
@@ -146,26 +178,32 @@ def preflight(recipe: Recipe) -> list[tuple[str, str]]:
     s, problems = recipe.stages, []
     if recipe.input.format not in ("jsonl", "parquet"):
         problems.append(("input.format", "cot_prune reads chains from jsonl or parquet"))
-    model = s.score.model
-    if not Path(model).exists() and not _is_hub_id(model):
-        problems.append(("stages.score.model", f"no such model folder: {model} (`make samples` builds the demo one)"))
+    score = s.score
+    field = "stages.score.tokenizer" if score.tokenizer else "stages.score.model"
+    name = score.tokenizer or score.model
+    if not Path(name).exists() and not _is_hub_id(name):
+        problems.append((field, f"no such model folder: {name} (`make samples` builds the demo one)"))
+    if score.backend == "endpoint" and score.api_key_env and score.api_key_env not in os.environ:
+        problems.append(("stages.score.api_key_env", f"environment variable {score.api_key_env} is not set"))
+    if score.backend == "vllm" and importlib.util.find_spec("vllm") is None:
+        problems.append(("stages.score.backend", "vllm is not installed here (the `gpu` extra); or use `endpoint`"))
     return problems
 
 
 def llm_info(recipe: Recipe) -> list[dict]:
     s = recipe.stages.score
+    generation = {"template": s.template, "max_tokens": s.max_tokens, "overflow": s.overflow}
+    if s.backend == "transformers":
+        generation["dtype"] = s.dtype
+    else:
+        generation.update(tokenizer=s.tokenizer or s.model, logprobs="prompt_logprobs of /v1/completions")
     return [
         {
             "stage": "score",
             "backend": s.backend,
             "model": s.model,
             "revision": s.revision,
-            "generation": {
-                "template": s.template,
-                "max_tokens": s.max_tokens,
-                "overflow": s.overflow,
-                "dtype": s.dtype,
-            },  # fmt: skip
+            "generation": generation,
             "prompt": None,
             "prompt_sha256": "",
         }
@@ -192,6 +230,10 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
             s.score.overflow,
             s.score.device,
             s.score.dtype,
+            backend=s.score.backend,
+            tokenizer=s.score.tokenizer,
+            server=s.score.server_options() if s.score.backend != "transformers" else None,
+            chains_in_flight=s.score.chains_in_flight,
             exclusion_writer=quarantine("score"),
         ),
         StepPruner({kind: s.prune.ratio(kind) for kind in FUNCTIONAL}, s.prune.threshold),
