@@ -33,7 +33,7 @@ class LLMConfig(StrictModel):
     backend: Backend = "rules"
     model: str | None = None
     revision: str | None = None
-    endpoint_url: str | None = None
+    endpoint_url: str | None = Field(None, json_schema_extra=NOT_DATA)  # where, not which model: `model` says that
     api_key_env: str | None = Field(None, json_schema_extra=NOT_DATA)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     tp: int = Field(1, ge=1)
