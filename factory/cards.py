@@ -153,7 +153,7 @@ def write_card(layout: OutputLayout, recipe, manifest: dict, spec) -> DatasetCar
     for stale in layout.assets.glob("*.png"):
         stale.unlink()  # a plot a previous build drew must not outlive it
     context = spec.card_context(recipe, layout)
-    configs = [_config_stats(layout, config, recipe.seed) for config in spec.configs]
+    configs = [_config_stats(layout, config, recipe.seed) for config in spec.output_configs(recipe)]
     first = configs[0]
     funnel = manifest["funnel"]
     if any(u["stages"] for u in funnel["units"]):

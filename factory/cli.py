@@ -116,32 +116,71 @@ def _publish(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="factory", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
+def _ablate(args) -> int:
+    """`factory ablate X` is `factory build X` for a recipe whose `recipe:` is `ablate`."""
+    try:
+        name = (yaml.safe_load(Path(args.recipe).read_text(encoding="utf-8")) or {}).get("recipe")
+    except (OSError, yaml.YAMLError, AttributeError):
+        name = None  # load_recipe reports it with the file, field and line
+    if name is not None and name != "ablate":
+        print(f"error: {args.recipe} is a {name!r} recipe; `factory ablate` runs `recipe: ablate`", file=sys.stderr)
+        return 2
+    return _build(args)
 
-    b = sub.add_parser("build", help="run a recipe (rerun the same command to resume)")
-    b.add_argument("recipe", help="recipe YAML file")
-    b.add_argument(
+
+def _score(args) -> int:
+    from factory.score.scoring import format_summary, score_file
+
+    if not Path(args.file).is_file():
+        print(f"error: no such file: {args.file}", file=sys.stderr)
+        return 2
+    summary = score_file(
+        args.file,
+        args.out,
+        args.prediction_key,
+        args.gold_key,
+        args.group_key,
+        args.task,
+        options_key=args.options_key,
+        judgement_key=args.judgement_key,
+        rel_tol=args.rel_tol,
+    )
+    print(format_summary(summary))
+    print(f"scored rows: {Path(args.out) / 'scored.jsonl'}\nsummary: {Path(args.out) / 'summary.json'}")
+    return 0
+
+
+def _build_options(command: argparse.ArgumentParser) -> None:
+    """The options `build` and `ablate` share."""
+    command.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
         help="override a recipe field, e.g. --set stages.language.threshold=0.7",
     )
-    b.add_argument("--verbose", action="store_true", help="show datatrove's own log lines on the terminal too")
-    b.add_argument("--fail-on-empty", action="store_true", help="exit 3 when the build keeps nothing")
-    b.add_argument(
+    command.add_argument("--verbose", action="store_true", help="show datatrove's own log lines on the terminal too")
+    command.add_argument("--fail-on-empty", action="store_true", help="exit 3 when the build keeps nothing")
+    command.add_argument(
         "--rebuild-changed",
         action="store_true",
         help="when inputs or referenced files (models, prompts, benchmarks) changed since the build started, "
         "start again from scratch instead of refusing",
     )
-    b.add_argument(
+    command.add_argument(
         "--verify-inputs",
         action="store_true",
         help="detect changed inputs by sha256 of their content (default: size and modification time)",
     )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="factory", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="run a recipe (rerun the same command to resume)")
+    b.add_argument("recipe", help="recipe YAML file")
+    _build_options(b)
     b.set_defaults(func=_build)
 
     f = sub.add_parser("finalize", help="write manifest and card of a finished build (after Slurm)")
@@ -185,6 +224,23 @@ def parser() -> argparse.ArgumentParser:
     )
     u.add_argument("--dry-run", action="store_true", help="list every file and its destination, upload nothing")
     u.set_defaults(func=_publish)
+
+    a = sub.add_parser("ablate", help="cut one pool into equal-size arms (a `recipe: ablate` build)")
+    a.add_argument("recipe", help="recipe YAML file with `recipe: ablate`")
+    _build_options(a)
+    a.set_defaults(func=_ablate)
+
+    s = sub.add_parser("score", help="extract answers MegaScience's way and score them against gold answers")
+    s.add_argument("file", help="JSONL or parquet of predictions")
+    s.add_argument("--prediction-key", required=True)
+    s.add_argument("--gold-key", required=True)
+    s.add_argument("--group-key", help="accuracy per value of this field (e.g. benchmark)")
+    s.add_argument("--task", choices=["auto", "mc", "math"], default="auto", help="auto: mc when the gold is a letter")
+    s.add_argument("--options-key", help="field with the option texts (multiple choice, matched when no letter)")
+    s.add_argument("--judgement-key", help="a stored correctness field to report agreement with")
+    s.add_argument("--rel-tol", type=float, help="relative tolerance for numbers (SciBench: 0.05); default 1e-3 abs")
+    s.add_argument("--out", required=True, help="folder for scored.jsonl and summary.json")
+    s.set_defaults(func=_score)
     return p
 
 

@@ -77,7 +77,8 @@ class RecipeSpec:
         stages_model: pydantic model of the `stages:` block.
         build_stages: (recipe, layout) -> executor stages, in order.
         funnel: how the stats read as per-unit funnels.
-        configs: published configs; the first is the default.
+        configs: published configs, the first is the default; or recipe -> configs, where the recipe names them
+            (ablate: one config per arm).
         card: card template and Hub metadata.
         card_context: (recipe, layout) -> what the card section template needs, plus `summary`, `limitations`.
         preflight: recipe -> (field, problem) pairs found before any work.
@@ -90,12 +91,12 @@ class RecipeSpec:
     stages_model: type[BaseModel]
     build_stages: Callable[[Recipe, OutputLayout], list[Stage]]
     funnel: FunnelSpec
-    configs: list[OutputConfig]
+    configs: list[OutputConfig] | Callable[[Recipe], list[OutputConfig]]
     card: CardInfo
     card_context: Callable[[Recipe, OutputLayout], dict]
     preflight: Callable[[Recipe], list[tuple[str, str]]] = _no_problems
     referenced_files: Callable[[Recipe], dict[str, Path]] = _no_files
     llm_info: Callable[[Recipe], list[dict]] = _no_llm
 
-    def config(self, name: str) -> OutputConfig:
-        return next(c for c in self.configs if c.name == name)
+    def output_configs(self, recipe: Recipe) -> list[OutputConfig]:
+        return list(self.configs(recipe) if callable(self.configs) else self.configs)

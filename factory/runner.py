@@ -264,7 +264,8 @@ def finalize(layout: OutputLayout, log=print, fail_on_empty: bool = False) -> Ou
     with contextlib.chdir(record["base_dir"]):
         recipe = load_recipe(layout.recipe)
         spec = get_recipe(recipe.recipe)
-        for config in spec.configs:
+        configs = spec.output_configs(recipe)
+        for config in configs:
             name_shards_by_content(layout.data(config.name))
         funnel = compute_funnel([layout.logs(s["name"]) for s in record["stages"]], spec.funnel)
         outputs = provenance.output_files(layout.root)
@@ -294,10 +295,9 @@ def finalize(layout: OutputLayout, log=print, fail_on_empty: bool = False) -> Ou
         f"card: {layout.card}\ndata: {layout.root / 'data'}\nmanifest: {layout.manifest}\n"
         f"quarantine: {layout.root / 'removed'}"
     )
-    rows = sum(f.get("rows", 0) for f in outputs if f["path"].startswith(f"data/{spec.configs[0].name}/"))
-    if rows == 0:
+    if sum(f.get("rows", 0) for f in outputs) == 0:
         message = (
-            f"the build kept nothing: 0 rows in data/{spec.configs[0].name}/ (see the funnel above and "
+            "the build kept nothing: 0 rows in data/ (see the funnel above and "
             f"{layout.root / 'removed'} for why each input was dropped)"
         )
         if fail_on_empty:

@@ -126,8 +126,10 @@ class Stages(StrictModel):
 ARM_SCHEMA = pa.schema(
     [("id", pa.string()), ("response", pa.string()), ("tokens", pa.int64()), ("selection_score", pa.float64())]
 )
-# the arms are the recipe's; these declare the built-in names with the columns every arm has (plus the pool's)
-CONFIGS = [OutputConfig(name, ARM_SCHEMA, text_column="response") for name in BUILT_IN]
+
+def arm_configs(recipe: Recipe) -> list[OutputConfig]:
+    """One config per arm the recipe names, with the columns every arm has (the pool's own columns follow)."""
+    return [OutputConfig(arm.name, ARM_SCHEMA, text_column="response") for arm in recipe.stages.select.arms]
 
 
 def uses_difficulty(recipe: Recipe) -> bool:
@@ -269,7 +271,7 @@ RECIPE = RecipeSpec(
         unit="rows",
         steps=["difficulty_questions", "difficulty_answer", "difficulty_judge", "select"],
     ),
-    configs=CONFIGS,
+    configs=arm_configs,
     card=CARD,
     card_context=card_context,
     preflight=preflight,
