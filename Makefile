@@ -22,6 +22,7 @@ install: $(STAMP)
 samples: $(STAMP)
 	$(PY) samples/make_samples.py
 	$(PY) samples/make_cot.py
+	$(PY) samples/make_pool.py
 	$(FACTORY) train-classifier --input samples/seed/labelled.jsonl --output models/math_classifier_demo.bin \
 		--dim 64 --epoch 25 --bucket 50000 --seed 0 --demo
 
@@ -30,6 +31,7 @@ demo: samples
 	$(FACTORY) build pipelines/textbook_qa.yaml
 	$(FACTORY) build pipelines/tom_synth.yaml
 	$(FACTORY) build pipelines/cot_prune.yaml
+	$(FACTORY) ablate pipelines/ablate.yaml
 
 test: $(STAMP)
 	$(PY) -m pytest -q -ra
@@ -38,4 +40,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf out models samples/web samples/benchmarks samples/seed samples/textbooks samples/cot
+	rm -rf out models samples/web samples/benchmarks samples/seed samples/textbooks samples/cot samples/pool
