@@ -64,6 +64,10 @@ def _no_llm(_recipe) -> list[dict]:
     return []
 
 
+def _no_models(_recipe) -> dict[str, dict]:
+    return {}
+
+
 def _no_problems(_recipe) -> list[tuple[str, str]]:
     return []
 
@@ -85,6 +89,7 @@ class RecipeSpec:
         referenced_files: recipe -> {role: path} of every file the data depends on besides the inputs (models,
             prompts, benchmarks, blocklists, pools); hashed at build start, so a changed file is noticed.
         llm_info: recipe -> model entries (backend, model, revision, generation, prompt hash) for manifest and card.
+        model_info: recipe -> {role: {source, path, revision, sha256}} of the non-LLM models (classifiers) used.
     """
 
     name: str
@@ -97,6 +102,7 @@ class RecipeSpec:
     preflight: Callable[[Recipe], list[tuple[str, str]]] = _no_problems
     referenced_files: Callable[[Recipe], dict[str, Path]] = _no_files
     llm_info: Callable[[Recipe], list[dict]] = _no_llm
+    model_info: Callable[[Recipe], dict[str, dict]] = _no_models
 
     def output_configs(self, recipe: Recipe) -> list[OutputConfig]:
         return list(self.configs(recipe) if callable(self.configs) else self.configs)

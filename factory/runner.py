@@ -282,6 +282,7 @@ def finalize(layout: OutputLayout, log=print, fail_on_empty: bool = False) -> Ou
             "git": provenance.git_state(),
             "inputs": {"count": len(inputs), "hash": provenance.inputs_digest(inputs), "files": inputs},
             "referenced_files": record["referenced"],
+            "models": spec.model_info(recipe),
             "llm": spec.llm_info(recipe),
             "funnel": funnel,
             "outputs": {"hash": provenance.digest_of(outputs), "files": outputs},

@@ -216,9 +216,9 @@ def referenced_files(recipe: Recipe) -> dict[str, Path]:
     """Every file besides the inputs that the data depends on (hashed when the build starts)."""
     s = recipe.stages
     files = {role: path for role, path in model_files(recipe).items() if path is not None}
-    classifier_card = Path(s.classifier.model).with_suffix(".json")
-    if classifier_card.is_file():
-        files["classifier_card"] = classifier_card
+    model_card = Path(s.classifier.model).with_suffix(".json")
+    if model_card.is_file():
+        files["classifier_card"] = model_card
     if s.url.blocklist_file:
         files["blocklist"] = Path(s.url.blocklist_file)
     files.update(s.decontamination.referenced_files())
@@ -353,8 +353,7 @@ CARD = CardInfo(
 def card_context(recipe: Recipe, layout: OutputLayout) -> dict:
     """What cards/math_web.md.j2 needs, and the card's metadata and limitations."""
     s = recipe.stages
-    model_card = Path(s.classifier.model).with_suffix(".json")
-    classifier_note = json.loads(model_card.read_text()).get("note") if model_card.is_file() else None
+    classifier_note = classifier_card(recipe).get("note")
     limitations = [
         "Language ID and the math classifier are fastText models: short or code-heavy pages are scored less reliably.",
         "Decontamination is exact n-gram overlap: paraphrased benchmark items are not caught.",
@@ -371,6 +370,7 @@ def card_context(recipe: Recipe, layout: OutputLayout) -> dict:
         "benchmarks": [b["name"] for b in s.decontamination.specs()],
         "limitations": limitations,
         "llm": llm_info(recipe),
+        "models": model_info(recipe),
         "summary": "Web pages with mathematical content, extracted with LaTeX preserved, filtered by language and a "
         "math classifier, near-deduplicated and decontaminated against benchmark questions.",
     }
@@ -391,4 +391,5 @@ RECIPE = RecipeSpec(
     preflight=preflight,
     referenced_files=referenced_files,
     llm_info=llm_info,
+    model_info=model_info,
 )

@@ -94,6 +94,7 @@ def test_manifest_records_provenance(build):
     roles = {e["role"]: e for e in m["referenced_files"]}
     assert {"language", "classifier", "blocklist", "benchmark:gsm8k_sample"} <= set(roles)
     assert all(len(e["sha256"]) == 64 for e in roles.values())
+    assert m["models"]["classifier"]["sha256"] == roles["classifier"]["sha256"]
     assert sum(f["rows"] for f in m["outputs"]["files"]) == m["funnel"]["kept"]
     assert set(m["timings_s"]) == {"filter", "dedup-buckets", "dedup-cluster", "write"}
     assert (out / "recipe.yaml").read_text().startswith("recipe: math_web")
