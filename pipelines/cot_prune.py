@@ -239,9 +239,9 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
         StepPruner({kind: s.prune.ratio(kind) for kind in FUNCTIONAL}, s.prune.threshold),
         config_writer(layout, DEFAULT_CONFIG, output_row),
     ]
-    stage = Stage("prune", steps, recipe.executor.tasks)
-    stage.serves_model = True  # each task loads the scoring model: on one machine, one task at a time
-    return [stage]
+    # each task loads the scoring model or starts its server: on one machine, one task at a time
+    gpus = {"vllm": s.score.tp, "transformers": int(s.score.device == "cuda")}.get(s.score.backend, 0)
+    return [Stage("prune", steps, recipe.executor.tasks, serves_model=s.score.backend != "endpoint", gpus=gpus)]
 
 
 CARD = CardInfo(

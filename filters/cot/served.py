@@ -135,8 +135,13 @@ class PromptLogprobClient:
     async def _post(self, payload: dict) -> dict:
         if self._server is not None:
             return await self._server.make_request(dict(payload))
+        import httpx
+
         url = self.options.endpoint_url.rstrip("/").removesuffix("/v1") + "/v1/completions"
-        response = await self._http.post(url, json=payload)
+        try:
+            response = await self._http.post(url, json=payload)
+        except httpx.TransportError as e:  # refused, reset, timed out: retried like the server's 5xx
+            raise ConnectionError(f"{type(e).__name__}: {e}") from e
         if response.status_code != 200:
             raise HTTPFailure(response.status_code, response.text)
         return response.json()
@@ -174,9 +179,9 @@ async def _all_or_first_error(coroutines: list) -> list:
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    for task in tasks:
-        if task in done and task.exception() is not None:
-            raise task.exception()
+    errors = [task.exception() for task in tasks if task in done and task.exception() is not None]  # all read
+    if errors:
+        raise next((e for e in errors if not isinstance(e, ChainTooLong)), errors[0])
     return [task.result() for task in tasks]
 
 

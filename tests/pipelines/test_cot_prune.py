@@ -70,3 +70,54 @@ def test_deterministic_and_card(builds):
     card = (builds[0] / "README.md").read_text()
     assert "Steps and tokens" in card and "arXiv 2505.19187" in card
     assert (builds[0] / "assets" / "pir.png").is_file() and (builds[0] / "assets" / "step_tokens.png").is_file()
+
+
+def _endpoint_build(builds, name: str, url: str, **score) -> tuple[int, object]:
+    root = builds[0].parent
+    recipe = yaml.safe_load((root / "a.yaml").read_text())
+    recipe["stages"]["score"] = {"backend": "endpoint", "model": "scripted", "tokenizer": str(root / "model"),
+                                 "endpoint_url": url, "retry_backoff_s": 0, **score}  # fmt: skip
+    recipe["output"]["path"] = str(root / name)
+    path = root / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    try:
+        return main(["build", str(path)]), root / name
+    except Exception as e:  # noqa: BLE001 - how the engine reports a failed task is its business
+        return e, root / name
+
+
+def test_endpoint_backend_gives_the_transformers_scores(builds, monkeypatch):
+    from cot_logprob_server import serve
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(builds[0].parent / "model").eval()
+    monkeypatch.setenv("COT_E2E_KEY", "sk-e2e-secret")
+    with serve(model, api_key="sk-e2e-secret") as (url, log):
+        code, out = _endpoint_build(builds, "endpoint", url, api_key_env="COT_E2E_KEY", chains_in_flight=3)
+    assert code == 0 and log["payloads"]
+    local = {r["id"]: r for r in pl.read_parquet(builds[0] / "data" / "default" / "*.parquet").to_dicts()}
+    served = pl.read_parquet(out / "data" / "default" / "*.parquet").to_dicts()
+    assert len(served) == len(local)
+    for row in served:
+        for got, want in zip(row["steps"], local[row["id"]]["steps"]):
+            assert (got["pir"] is None) == (want["pir"] is None)
+            if want["pir"] is not None:
+                assert got["pir"] == pytest.approx(want["pir"], abs=1e-4)
+    for path in out.rglob("*"):  # the key never reaches the output folder (recipe, manifest, logs, card)
+        if path.is_file():
+            assert b"sk-e2e-secret" not in path.read_bytes(), path
+
+
+def test_a_dead_endpoint_fails_the_build(builds):
+    from cot_logprob_server import serve
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(builds[0].parent / "model").eval()
+    with serve(model, script=lambda n, _: (503, {"error": "down"})) as (url, log):
+        code, out = _endpoint_build(builds, "dead", url, retries=1)
+    assert code != 0
+    assert (
+        not list((out / "data" / "default").glob("*.parquet"))
+        or not pl.read_parquet(out / "data" / "default" / "*.parquet").height
+    )
+    assert not (out / "removed" / "score").exists()  # nothing quarantined for the server's fault

@@ -134,7 +134,7 @@ def test_spawned_server_through_datatrove_machinery(lm):
     request code with our stand-in script, so everything but vLLM itself is exercised here."""
     path, model, tokenizer = lm
     expected = TransformersPIRScorer(model, tokenizer).score(QUESTION, STEPS, ANSWER, SCORED)
-    script = Path(__file__).with_name("cot_logprob_server.py")
+    script = Path(__file__).parents[2] / "cot_logprob_server.py"
     options = ServerOptions(
         backend="custom",
         model=str(path),

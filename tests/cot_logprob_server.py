@@ -69,7 +69,10 @@ def make_server(model, port: int = 0, script=None, max_context: int | None = Non
             choice["prompt_logprobs"] = prompt_logprobs(model, ids)
             self._reply(200, {"choices": [choice], "usage": {"prompt_tokens": len(ids), "completion_tokens": 1}})
 
-    return ThreadingHTTPServer(("127.0.0.1", port), Handler), log
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # a real server's backlog: concurrent clients are not refused
+
+    return Server(("127.0.0.1", port), Handler), log
 
 
 @contextlib.contextmanager
