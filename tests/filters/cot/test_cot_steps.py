@@ -96,6 +96,54 @@ def test_cue_types(text, kind):
     assert classify(text)[0] == kind
 
 
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        # "Wait" that goes on to propose another method (phrasings from Sky-T1 / QwQ traces)
+        ("Wait, maybe I can use the method of completing the square.", "multi_method"),
+        ("Wait a minute, perhaps I can consider the angles around point A.", "multi_method"),
+        ("Wait, but perhaps we could substitute u = x + 1 instead.", "multi_method"),
+        ("Wait, maybe it's easier to use the two-point form.", "multi_method"),
+        ("Wait, another approach: count the complement.", "multi_method"),
+        ("Wait, is there a better way to find the angle without arctangents?", "multi_method"),
+        ("Wait, maybe I'm overcomplicating things.", "multi_method"),
+        ("Is there another way to approach this problem?", "multi_method"),
+        ("Maybe there's a better way.", "multi_method"),
+        ("Let me consider another approach.", "multi_method"),
+        # ... but a proposal to check, or a method used to confirm, stays a verification
+        ("Wait, maybe I should check the second case.", "verification"),
+        ("Wait, maybe I can verify this by substitution.", "verification"),
+        ("Wait a minute, is there another way to confirm this?", "verification"),
+        ("Another way to verify is by plugging in the values:", "verification"),
+        ("Just to be thorough, maybe I should consider if there's any other factor.", "verification"),
+        ("But perhaps there's a different aspect to consider.", "progressive"),
+        # "Wait" that states a mistake
+        ("Wait, that's not right.", "error_correction"),
+        ("Wait, that doesn't seem right.", "error_correction"),
+        ("Wait a second, that doesn’t seem right.", "error_correction"),  # a typographic apostrophe
+        ("Wait, I think I see the mistake.", "error_correction"),
+        ("Wait, but earlier I thought 16.25 square cm, but that was a mistake.", "error_correction"),
+        ("But wait, that doesn't match what I calculated earlier.", "error_correction"),
+        ("No, that's incorrect. The sum is 12.", "error_correction"),
+        ("I made a mistake: the sign is wrong.", "error_correction"),
+        ("I think I see the mistake.", "error_correction"),
+        ("But that seems contradictory.", "error_correction"),
+        # ... not a mistake asked about or denied
+        ("Wait, let me check if I made a mistake.", "verification"),
+        ("Wait a minute, let me double-check that I didn't make any mistakes.", "verification"),
+        ("Let me just make sure I didn't make any calculation errors.", "verification"),
+        ("Also, I should check if x = 3 is within the domain.", "verification"),
+        # "wait" as a verb is no cue (code in Marco-o1 traces)
+        ("Wait for all tasks to complete before returning.", "progressive"),
+        ("Wait until the lock is free, then write.", "progressive"),
+    ],
+)
+def test_real_trace_phrasings(text, kind):
+    got, cue = classify(text)
+    assert got == kind, cue
+    assert (cue is None) == (kind == "progressive")
+
+
 def test_pruning_removes_exactly_the_planned_steps():
     rng = random.Random(3)
     for _ in range(50):
