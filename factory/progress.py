@@ -48,10 +48,17 @@ class ProgressTap(PipelineStep):
 
 
 def with_taps(pipeline: list, folder: Path) -> list:
-    """The stage's pipeline with an `in` tap after its first step and an `out` tap at its end."""
-    if not pipeline:
-        return pipeline
-    return [pipeline[0], ProgressTap(str(folder), "in"), *pipeline[1:], ProgressTap(str(folder), "out")]
+    """The stage's pipeline with an `in` tap after its first step and an `out` tap before its last one (the
+    writer, MinHash signatures, the model call: steps that hand nothing on, or hand on what they were given)."""
+    if len(pipeline) < 2:
+        return [*pipeline, ProgressTap(str(folder), "out")]
+    return [
+        pipeline[0],
+        ProgressTap(str(folder), "in"),
+        *pipeline[1:-1],
+        ProgressTap(str(folder), "out"),
+        pipeline[-1],
+    ]
 
 
 def read_progress(folder: Path) -> tuple[int, int, int]:
@@ -70,7 +77,11 @@ def read_progress(folder: Path) -> tuple[int, int, int]:
 
 
 class StageProgress:
-    """Shows a running stage's progress until stopped: `[stage] 1,204 read · 311 kept · 38.2/s · 3/4 tasks · 31s`."""
+    """Shows a running stage's progress until stopped: `[stage] 1,204 in · 311 out · 38.2/s · 3/4 tasks · 31s`.
+
+    `in` counts what the stage's reader produced, `out` what reached its last step (the writer); a stage that
+    reads no documents (MinHash buckets) shows its tasks only.
+    """
 
     def __init__(self, stage: str, folder: Path, tasks: int, unit: str = "", stream=None, every: float = 5.0):
         self.stage, self.folder, self.tasks, self.unit = stage, folder, tasks, unit
@@ -84,11 +95,12 @@ class StageProgress:
     def line(self) -> str:
         read, kept, done = read_progress(self.folder)
         elapsed = time.monotonic() - self.started
+        tasks = f"{done}/{self.tasks} tasks · {elapsed:,.0f}s"
+        if not read and not kept:
+            return f"[{self.stage}] {tasks}"
         rate = read / elapsed if elapsed > 0 else 0.0
-        return (
-            f"[{self.stage}] {read:,}{' ' + self.unit if self.unit else ''} read · {kept:,} kept · {rate:,.1f}/s · "
-            f"{done}/{self.tasks} tasks · {elapsed:,.0f}s"
-        )
+        unit = f" {self.unit}" if self.unit else ""
+        return f"[{self.stage}] {read:,}{unit} in · {kept:,} out · {rate:,.1f}/s · {tasks}"
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every):

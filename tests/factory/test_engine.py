@@ -79,7 +79,7 @@ def test_progress_on_the_terminal_and_datatrove_noise_in_the_logs(tmp_path, capf
     recipe = write_recipe(tmp_path, write_inputs(tmp_path / "in"))
     assert main(["build", str(recipe)]) == 0
     out, err = capfd.readouterr()
-    assert "[filter] 5 read · 7 kept" in out, out  # documents in, sentences out
+    assert "[filter] 5 in · 7 out" in out, out  # documents in, sentences out
     assert "Launching pipeline" not in out + err  # datatrove's log lines stay in the log files
     assert "Launching pipeline" in (tmp_path / "out" / "work" / "terminal.log").read_text()
     main(["build", str(write_recipe(tmp_path, tmp_path / "in", tmp_path / "out2")), "--verbose"])
@@ -98,7 +98,7 @@ def test_progress_lines_are_periodic_while_a_stage_runs(tmp_path):
         for _ in tap.run(iter(range(30)), rank=0):
             time.sleep(0.01)
     lines = stream.getvalue().splitlines()
-    assert len(lines) >= 3 and lines[-1].startswith("[filter] 30 docs read")
+    assert len(lines) >= 3 and lines[-1].startswith("[filter] 30 docs in")
 
 
 def test_funnel_per_unit_in_terminal_manifest_and_card(tmp_path, capsys):

@@ -52,7 +52,7 @@ def test_funnel_adds_up_and_every_reason_is_accounted_for(build):
     assert EXPECTED_REASONS <= set(funnel["dropped"])
     assert funnel["kept"] > 0
     # progress and the final funnel are shown on the terminal
-    assert "[filter] " in result.stdout and " read · " in result.stdout and "funnel (pages): read" in result.stdout
+    assert "[filter] 57 in · 30 out" in result.stdout and "funnel (pages): read 57" in result.stdout
 
 
 def test_quarantine_holds_every_dropped_document_with_its_reason(build):
