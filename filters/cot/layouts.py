@@ -46,6 +46,8 @@ def split_response(response: str, layout: str) -> tuple[str, str]:
         raise ChainError("unclosed_reasoning" if start >= 0 else "no_reasoning", f"no {close_tag}")
     reasoning = response[start + len(open_tag) if start >= 0 else 0 : end]
     rest = response[end + len(close_tag) :]
+    if open_tag in reasoning or open_tag in rest or close_tag in rest:  # nested or several blocks: which is it?
+        raise ChainError("repeated_reasoning_tags", f"more than one {open_tag}…{close_tag}")
     if answer_open is None:
         return reasoning, rest.strip()
     a_start = rest.find(answer_open)

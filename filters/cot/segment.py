@@ -3,8 +3,8 @@
 Units are paragraphs (with the blank lines after them); a paragraph longer than `max_sentences` sentences is cut at
 sentence ends, and before any sentence that opens with a cue. Units are grouped into a step until it holds at least
 `min_sentences` sentences; a unit that opens with a cue always starts a new step. Display math and other units
-without a sentence end join the step they follow. The invariant `"".join(steps) == reasoning` holds by
-construction: boundaries only ever cut the string, never edit it.
+without a sentence end join the step they follow; a fenced code block is never cut. The invariant
+`"".join(steps) == reasoning` holds by construction: boundaries only ever cut the string, never edit it.
 """
 
 from __future__ import annotations
@@ -13,15 +13,20 @@ import re
 
 from filters.cot.cues import starts_with_cue
 
-_PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*")
+_PARAGRAPH_END = re.compile(r"\r?\n[ \t]*\r?\n\s*")  # CRLF traces too
+# a fenced code block is one unit: its blank lines and ". " are code, not paragraph or sentence ends
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
 # a sentence ends at . ! ? followed by whitespace and not inside "e.g. ", "i.e. ", "Fig. " or a decimal
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bFig)(?<!\bEq)[.!?][\"')\]]*\s+")
 
 
 def paragraphs(text: str) -> list[str]:
     units, start = [], 0
+    fences = [m.span() for m in _FENCE.finditer(text)]
     for match in _PARAGRAPH_END.finditer(text):
         if match.start() == 0:  # leading blank lines belong to the first paragraph
+            continue
+        if any(a <= match.start() < b for a, b in fences):
             continue
         units.append(text[start : match.end()])
         start = match.end()
@@ -50,7 +55,7 @@ def _count(text: str) -> int:
 
 def _units(paragraph: str, max_sentences: int) -> list[str]:
     parts = sentences(paragraph)
-    if len(parts) <= 1:
+    if len(parts) <= 1 or _FENCE.search(paragraph):
         return [paragraph]
     units, current, n = [], "", 0
     for part in parts:

@@ -8,6 +8,7 @@ import json
 import polars as pl
 import pytest
 import yaml
+from cot_traces import BAD, GOOD, bad_rows
 from make_cot import build_tiny_lm, write_chains
 
 from factory.cli import main
@@ -17,6 +18,9 @@ from factory.cli import main
 def builds(tmp_path_factory):
     root = tmp_path_factory.mktemp("cot")
     inputs = write_chains(root / "chains")
+    with open(inputs / "chains_hostile.jsonl", "w") as f:  # traces the rules were not written from
+        for row in GOOD + bad_rows():
+            f.write(json.dumps(row) + "\n")
     model = build_tiny_lm(root / "model", arch="qwen2")
     outs = []
     for name in ("a", "b"):
@@ -37,7 +41,7 @@ def builds(tmp_path_factory):
 
 def test_rows_steps_and_pruning(builds):
     rows = pl.read_parquet(builds[0] / "data" / "default" / "*.parquet").to_dicts()
-    assert len(rows) == 24
+    assert len(rows) == 24 + len(GOOD)
     for row in rows:
         steps = row["steps"]
         assert "".join(s["text"] for s in steps) == row["reasoning"]
@@ -61,6 +65,7 @@ def test_bad_records_are_quarantined_with_reasons(builds):
         "broken-unclosed": "unclosed_reasoning",
         "broken-no-solution": "no_answer",
         "broken-no-answer": "no_answer",
+        **{key: reason for key, (_, reason) in BAD.items()},
     }
 
 
