@@ -1,10 +1,12 @@
 """cot_prune on ../shared/realdata/cot: segmentation invariant, token share per step type, quarantine, PIR speed.
 
-    python bench/cot_realdata.py [--score N]
+    python bench/cot_realdata.py [--score N] [--endpoint N]
 
 The chains are re-wrapped in their original tags (Sky-T1 `<|begin_of_thought|>`, Marco-o1 `<Thought>/<Output>`;
 the closing answer tag only where the source says the answer was closed) and read with the recipe's tag parser.
 Scoring: N seeded chains with >= 8 steps, tiny random-weight model on CPU, prefix reuse vs naive N+1 passes.
+--endpoint: the same chains through the `endpoint` scorer (token ids -> prompt_logprobs) against a loopback server
+that runs the same tiny model (tests/cot_logprob_server.py): max |PIR difference| against the transformers scorer.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def wrap(row: dict, sky: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--score", type=int, default=4)
+    parser.add_argument("--endpoint", type=int, default=0)
     args = parser.parse_args()
     chains = []
     for name, sky in (("chains_skythought_sky_t1_dev.jsonl", True), ("chains_marco_o1.jsonl", False)):
@@ -62,6 +65,7 @@ def main() -> None:
         print(f"{name}: {len(rows)} rows, quarantined {dict(reasons)}, invariant {invariant}/{len(steps_n)}, "
               f"median steps {sorted(steps_n)[len(steps_n) // 2]}, char share "
               + " / ".join(f"{k} {100 * shares[k] / total:.1f}%" for k in STEP_TYPES))  # fmt: skip
+    print("paper (S1K, tokens): progressive 71.4% / verification 9.2% / multi_method 13.9% / error_correction 5.5%")
     if not args.score:
         return
     import torch
@@ -94,6 +98,32 @@ def main() -> None:
           f"reuse {n / totals['reuse_s']:.2f} chains/s, {totals['reuse_tok'] / totals['reuse_s']:.0f} forward tok/s; "
           f"tokens reuse/naive {totals['reuse_tok'] / totals['naive_tok']:.2f}x, "
           f"time {totals['reuse_s'] / totals['naive_s']:.2f}x, max |PIR diff| {totals['maxdiff']:.1e}")  # fmt: skip
+    if args.endpoint:
+        endpoint(model, tok, rng.sample(long, args.endpoint))
+
+
+def endpoint(model, tok, sample) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from cot_logprob_server import serve
+
+    from filters.cot.pir import TransformersPIRScorer
+    from filters.cot.served import ServerOptions, ServerPIRScorer
+
+    chains = [
+        (q, steps, a, [i for i, s in enumerate(steps) if classify(s)[0] in FUNCTIONAL]) for _, q, steps, a in sample
+    ]
+    local = [TransformersPIRScorer(model, tok).score(*chain) for chain in chains]
+    with serve(model) as (url, log):
+        scorer = ServerPIRScorer(tok, ServerOptions(model="tiny", endpoint_url=url, max_concurrent=4))
+        start = time.perf_counter()
+        served = scorer.score_many(chains)
+        seconds = time.perf_counter() - start
+        scorer.close()
+    diff = max(abs(x - y) for a, b in zip(local, served) for x, y in zip(a.pir, b.pir) if x is not None)
+    tokens = sum(len(p["prompt"]) for p in log["payloads"])
+    print(f"endpoint scorer (loopback, same tiny model, {len(log['payloads'])} requests): {len(chains)} chains, "
+          f"{len(chains) / seconds:.2f} chains/s, {tokens / seconds:.0f} prompt tok/s, "
+          f"max |PIR diff| vs transformers {diff:.1e}")  # fmt: skip
 
 
 if __name__ == "__main__":
