@@ -18,9 +18,11 @@ class FakeHub(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def _reply(self, status: int, payload) -> None:
+    def _reply(self, status: int, payload, headers: dict | None = None) -> None:
         body = json.dumps(payload).encode()
         self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -28,7 +30,10 @@ class FakeHub(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.requests.append(("GET", self.path, {"Authorization": self.headers.get("Authorization")}, b""))
-        self._reply(404, {"error": "not found"})
+        if "/tree/" in self.path:  # the repo created a moment ago holds nothing yet
+            self._reply(200, [])
+        else:
+            self._reply(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})  # as the Hub says
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))

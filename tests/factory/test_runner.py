@@ -13,22 +13,24 @@ class Boom(PipelineStep):
 
 
 def test_a_failed_task_is_an_error_that_names_the_logs_and_the_fix(make_recipe, monkeypatch, capsys):
+    import dataclasses
+
     from pipelines import math_web
 
-    original = math_web.build_stages
+    original = math_web.RECIPE
 
     def broken(recipe, layout):
-        stages = original(recipe, layout)
+        stages = original.build_stages(recipe, layout)
         stages[0].pipeline.insert(2, Boom())
         return stages
 
-    monkeypatch.setattr(math_web, "build_stages", broken)
+    monkeypatch.setattr(math_web, "RECIPE", dataclasses.replace(original, build_stages=broken))
     recipe = make_recipe()
     assert main(["build", str(recipe)]) == 1
     err = capsys.readouterr().err
     assert "stage 'filter' failed" in err and "disk full" in err and "rerun the same command" in err
     # the cause fixed, the same command resumes and finishes
-    monkeypatch.setattr(math_web, "build_stages", original)
+    monkeypatch.setattr(math_web, "RECIPE", original)
     assert main(["build", str(recipe)]) == 0
 
 
