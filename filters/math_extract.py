@@ -8,9 +8,12 @@ from typing import Literal
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
-from datatrove.pipeline.extractors.base import ExtractorSandbox
 from datatrove.utils.batching import batched
 from datatrove.utils.typeshelper import StatHints
+
+from filters.web.asciimath import may_use_asciimath
+from filters.web.asciimath import warm_up as asciimath_warm_up
+from filters.web.fork_sandbox import CRASH, ERROR, TIMEOUT, fork_map
 
 Engine = Literal["resiliparse", "trafilatura"]
 ENGINES = ("resiliparse", "trafilatura")
@@ -36,7 +39,7 @@ def extract_math_text(
     if not html or not html.strip():
         return ""
     tree = HTMLTree.parse(html)
-    counts = rewrite_math(tree)
+    counts = rewrite_math(tree, html)
     if stats is not None:
         stats.update(counts)
     if engine == "resiliparse":
@@ -75,11 +78,10 @@ def _binary(html: str) -> bool:
 class MathHtmlExtractor(PipelineStep):
     """Extracts the main text of each page with math kept as LaTeX.
 
-    Extraction runs in datatrove's `ExtractorSandbox` (a child process with a timeout), so a page that
-    hangs or kills the extractor is quarantined with its reason and the run goes on. Pages cross to the
-    child in small batches to amortise the round trip; a batch that times out or dies is redone page by
-    page, so the timeout and the quarantine reason stay per page. Empty, binary and oversized pages are
-    quarantined before they reach the engine.
+    Pages are extracted in forked children (`fork_map`), one per batch of `batch_size` pages, that read the
+    pages from memory shared with this process: a page that kills the extractor is quarantined as
+    `extract_crash`, one that takes over `timeout` seconds as `extract_timeout`, and the run goes on with the
+    next page. Empty, binary and oversized pages are quarantined before they reach the engine.
     """
 
     name = "extract"
@@ -94,7 +96,7 @@ class MathHtmlExtractor(PipelineStep):
         favor_precision: bool = False,
         max_bytes: int = 8_000_000,
         exclusion_writer=None,
-        batch_size: int = 16,
+        batch_size: int = 256,
     ):
         super().__init__()
         if engine not in ENGINES:
@@ -113,31 +115,20 @@ class MathHtmlExtractor(PipelineStep):
             html, self.engine, self.include_comments, self.include_tables, self.favor_precision, stats
         )
 
-    def _extract_batch(self, pages: list[str]) -> list:
-        # runs in the sandbox child: exceptions are handed back per page instead of killing the child
-        results = []
-        for html in pages:
-            stats = Counter()
-            try:
-                results.append((self.extract(html, stats), dict(stats)))
-            except Exception as e:
-                results.append(e)
-        return results
+    def _extract_page(self, html: str) -> tuple[str, dict]:
+        stats = Counter()
+        return self.extract(html, stats), dict(stats)
 
-    def _outcomes(self, sandbox: ExtractorSandbox, pages: list[str]) -> list[tuple[str, dict, str | None, str | None]]:
+    def _outcomes(self, pages: list[str]) -> list[tuple[str, dict, str | None, str | None]]:
         """(text, markup counts, drop reason, detail) per page."""
-        try:
-            results = sandbox.process_document(list(pages), self._extract_batch)
-        except (TimeoutError, EOFError) as e:
-            if len(pages) > 1:
-                return [outcome for page in pages for outcome in self._outcomes(sandbox, [page])]
-            if isinstance(e, TimeoutError):
-                return [("", {}, "extract_timeout", f"no result within {self.timeout}s")]
-            return [("", {}, "extract_crash", "the extractor process died on this page")]
         outcomes = []
-        for result in results:
-            if isinstance(result, Exception):
-                outcomes.append(("", {}, "extract_error", f"{type(result).__name__}: {result}"))
+        for status, result in fork_map(self._extract_page, pages, self.timeout):
+            if status == TIMEOUT:
+                outcomes.append(("", {}, "extract_timeout", f"no result within {self.timeout}s"))
+            elif status == CRASH:
+                outcomes.append(("", {}, "extract_crash", "the extractor process died on this page"))
+            elif status == ERROR:
+                outcomes.append(("", {}, "extract_error", result))
             elif not result[0].strip():
                 outcomes.append(("", result[1], "extract_empty", None))
             else:
@@ -154,15 +145,15 @@ class MathHtmlExtractor(PipelineStep):
         return None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        with (
-            self.exclusion_writer or contextlib.nullcontext() as writer,
-            ExtractorSandbox(timeout=self.timeout, warmup_text=[]) as sandbox,
-        ):
+        _warm_up(self.engine)  # imported once here, not once per child
+        with self.exclusion_writer or contextlib.nullcontext() as writer:
             for batch in batched(data, self.batch_size):
                 checks = [self._precheck(doc.text) for doc in batch]
                 pages = [doc.text for doc, check in zip(batch, checks, strict=True) if check is None]
+                if any(may_use_asciimath(page) for page in pages):
+                    asciimath_warm_up()
                 with self.track_time("batch"):
-                    extracted = iter(self._outcomes(sandbox, pages) if pages else [])
+                    extracted = iter(self._outcomes(pages) if pages else [])
                 for doc, check in zip(batch, checks, strict=True):
                     text, counts, reason, detail = ("", {}, *check) if check else next(extracted)
                     self.stat_update(StatHints.total)
@@ -180,3 +171,12 @@ class MathHtmlExtractor(PipelineStep):
                     self.stat_update(StatHints.forwarded)
                     self.update_doc_stats(doc)
                     yield doc
+
+
+def _warm_up(engine: Engine) -> None:
+    import resiliparse.extract.html2text  # noqa: F401
+
+    import filters.web.math_markup  # noqa: F401
+
+    if engine == "trafilatura":
+        import trafilatura  # noqa: F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from html import unescape
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from resiliparse.parse.html import HTMLTree, NodeType
@@ -19,10 +20,64 @@ from resiliparse.parse.html import HTMLTree, NodeType
 from filters.web.asciimath import asciimath_to_latex, page_uses_asciimath, split_backticks
 from filters.web.mathml import MalformedMathML, tex_of_math
 
-__all__ = ["rewrite_math"]
+__all__ = ["markup_kinds", "rewrite_math"]
 
-# one selector for every candidate: each query is a walk of the whole DOM, as costly as the extraction itself
-_CANDIDATES = 'mjx-container, [class*="MathJax"], .MJXc-display, .katex, .katex-display, script, math, img, sup, sub'
+# The gate: one regex pass over the raw page (C) finds the tags that can hold math, so a page without them walks
+# no DOM and wraps no node (a wrapper costs a weakref entry: thousands per page). Each kind found adds its
+# selectors to one query: a walk of the whole DOM is as costly as the extraction itself, so there is only one.
+# a tag as an HTML tokenizer reads it: quotes delimit a value only right after `=`
+_TAG_REST = r"""(?:[^>"'=]|=\s*"[^"]*"|=\s*'[^']*'|[="'])*>?"""
+_MARKUP_TAGS = re.compile(rf"<(?:(math)\b|(mjx-container)|(img\b{_TAG_REST})|(su[pb])\b|(script\b{_TAG_REST}))", re.I)
+_KINDS = (None, "math", "mjx-container", "img", "sup", "script")  # by group
+# an <img> can only be a formula with one of these in its tag (URL or class) or TeX characters in alt/title
+# (`&`: an entity may spell them); looked for in all the page's <img> tags at once
+_IMG_HINT = re.compile(r"tex|math|cht=tx|equation|formula")
+_ALT_HINT = re.compile(r"""(?:alt|title)\s*=\s*(?:"[^"\\^_&]*[\\^_&]|'[^'\\^_&]*[\\^_&]|[^\s>"'\\^_&]*[\\^_&])""")
+_ATTRIBUTE = re.compile(r"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']*))""")
+_SELECTORS = {
+    "math": 'math, .katex, .katex-display, [class*="MathJax"], .MJXc-display',
+    "mjx-container": "mjx-container",
+    "script": 'script[type^="math/" i], [class*="MathJax"], .MJXc-display',
+    "img": "img",
+    "sup": "sup, sub",
+    "asciimath": "script",
+}
+ALL_KINDS = frozenset(_SELECTORS)
+
+
+def _img_may_be_tex(tag: str) -> bool:
+    """`_Rewriter.images`'s test, read from the raw tag."""
+    attrs: dict[str, str] = {}
+    for m in _ATTRIBUTE.finditer(tag, 4):
+        value = m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None else m.group(4)
+        attrs.setdefault(m.group(1).lower(), unescape(value) if "&" in value else value)  # the first one counts
+    return _tex_image(attrs.get("src") or "", attrs.get("alt") or attrs.get("title") or "", attrs.get("class") or "")
+
+
+def markup_kinds(html: str) -> frozenset[str]:
+    """Which markup kinds `html` may hold (a superset: the DOM pass decides), found without parsing it."""
+    kinds, images, scripts = set(), [], []
+    for m in _MARKUP_TAGS.finditer(html):
+        if m.lastindex == 3:
+            images.append(m.group(3))
+        elif m.lastindex == 5:
+            scripts.append(m.group(5))
+        else:
+            kinds.add(_KINDS[m.lastindex])
+    if images:
+        tags = "\n".join(images).lower()
+        if (_IMG_HINT.search(tags) or _ALT_HINT.search(tags)) and any(_img_may_be_tex(tag) for tag in images):
+            kinds.add("img")
+    if scripts:
+        tags = "\n".join(scripts).lower()
+        if "math/" in tags:
+            kinds.add("script")
+        # an ASCIIMath renderer is loaded by a script's src, or configured inline on a page that loads MathJax
+        if "`" in html and any(word in tags for word in ("asciimath", "am_", "mathjax")):
+            kinds.add("asciimath")
+    return frozenset(kinds)
+
+
 _MATHJAX_V2_RENDERED = {
     "MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
     "MathJax_MathML", "MJXc-display",
@@ -74,9 +129,12 @@ class _Rewriter:
         self.stats = stats
         self.consumed: set[int] = set()  # ids of <math> already rewritten with their container
 
-    def run(self) -> None:
+    def run(self, kinds: frozenset[str]) -> None:
+        if not kinds:
+            return
+        selector = ", ".join(dict.fromkeys(", ".join(_SELECTORS[k] for k in sorted(kinds)).split(", ")))
         groups: dict[str, list] = {k: [] for k in ("v3", "v2", "math_script", "katex", "math", "img", "sup", "script")}
-        for el in self.tree.document.query_selector_all(_CANDIDATES).values():
+        for el in self.tree.document.query_selector_all(selector).values():
             tag = el.tag
             if tag in ("math", "img", "mjx-container"):
                 groups["v3" if tag == "mjx-container" else tag].append(el)
@@ -198,9 +256,7 @@ class _Rewriter:
                 continue
             src = img.getattr("src") or ""
             alt = (img.getattr("alt") or img.getattr("title") or "").strip()
-            low = src.lower()
-            by_url = ("tex" in low or "cht=tx" in low) and _TEX_IMAGE_URL.search(src) is not None
-            if not by_url and not (alt and (_TEX_IMAGE_CLASS.search(_classes(img)) or _TEX_COMMAND.search(alt))):
+            if not _tex_image(src, alt, _classes(img)):
                 continue
             tex = alt or _tex_from_url(src)
             if not tex:
@@ -260,6 +316,15 @@ def _text_nodes(node, needle: str):
         child = child.next
 
 
+def _tex_image(src: str, alt: str, classes: str) -> bool:
+    """An image of a formula: a LaTeX-image URL, or TeX in its alt text (by its class or its TeX commands)."""
+    low = src.lower()
+    if ("tex" in low or "cht=tx" in low) and _TEX_IMAGE_URL.search(src) is not None:
+        return True
+    alt = alt.strip()
+    return bool(alt) and (_TEX_IMAGE_CLASS.search(classes) is not None or _TEX_COMMAND.search(alt) is not None)
+
+
 def _tex_from_url(src: str) -> str:
     parts = urlsplit(src)
     query = parse_qs(parts.query)
@@ -289,8 +354,11 @@ def _script_is_math(el) -> bool:
     return not (previous[-1].isdigit() and _ORDINAL.fullmatch(text))  # "1<sup>st</sup>", "2<sup>e</sup>"
 
 
-def rewrite_math(tree: HTMLTree) -> Counter:
-    """Rewrites every formula of `tree` in place; returns counts per markup kind."""
+def rewrite_math(tree: HTMLTree, html: str | None = None) -> Counter:
+    """Rewrites every formula of `tree` in place; returns counts per markup kind.
+
+    `html`, the source of `tree`, lets a cheap scan skip the markup kinds the page cannot hold.
+    """
     stats: Counter = Counter()
-    _Rewriter(tree, stats).run()
+    _Rewriter(tree, stats).run(ALL_KINDS if html is None else markup_kinds(html))
     return stats
