@@ -259,3 +259,57 @@ def test_web_pro_rounds_with_a_scripted_endpoint(make_recipe, tmp_path):
     assert min(table.column("edu_score").to_pylist()) >= 3
     assert {m["stage"] for m in manifest["llm"]} == {"edu", "refine"}
     assert "Web-Pro refinement" in (out / "README.md").read_text()
+
+
+MATH_ROWS = [
+    {
+        "id": "m1",
+        "text": "We solve the quadratic equation by the discriminant and find the two roots of x^2 - 5x + 6.",
+    },
+    {
+        "id": "m2",
+        "text": "The derivative of the sine function is the cosine function, so the slope at zero equals one.",
+        "url": "https://math.example.org/calculus",
+        "date": "2024-05-01T10:00:00Z",
+    },
+    {"id": "m3", "text": "A prime number has exactly two divisors; the sum of the first five primes is twenty-eight."},
+]
+
+
+def _rows_recipe(make_recipe, classifier_model, tmp_path, out):
+    pages = tmp_path / "rows"
+    pages.mkdir(exist_ok=True)
+    (pages / "a.jsonl").write_text("\n".join(json.dumps(r) for r in MATH_ROWS) + "\n")
+    return make_recipe(
+        name=f"{out}.yaml",
+        output=tmp_path / out,
+        input={"path": str(pages), "format": "jsonl", "content": "text"},
+        executor={"type": "local", "tasks": 1, "workers": 1},
+        stages={"classifier": {"model": str(classifier_model), "threshold": 0.0}},
+    )
+
+
+def test_first_row_without_url_or_date_and_a_resume_after_a_failed_write(
+    make_recipe, classifier_model, tmp_path, monkeypatch
+):
+    from factory.cli import main
+    from pipelines import math_web
+
+    assert main(["build", str(_rows_recipe(make_recipe, classifier_model, tmp_path, "clean"))]) == 0
+    table = pq.read_table(sorted((tmp_path / "clean" / "data" / "default").glob("*.parquet")))
+    assert table.column("url").to_pylist()[0] is None and table.column("date").to_pylist()[0] is None
+    assert str(table.schema.field("date").type) == "string" and table.num_rows == 3
+
+    original = math_web.output_row
+
+    def failing(writer, document):
+        if document.id == "m2":
+            raise OSError("disk full")
+        return original(writer, document)
+
+    monkeypatch.setattr(math_web, "output_row", failing)
+    recipe = _rows_recipe(make_recipe, classifier_model, tmp_path, "resumed")
+    assert main(["build", str(recipe)]) == 1
+    monkeypatch.setattr(math_web, "output_row", original)
+    assert main(["build", str(recipe)]) == 0  # nothing the failed write left behind trips the rerun
+    assert data_hashes(tmp_path / "resumed") == data_hashes(tmp_path / "clean")
