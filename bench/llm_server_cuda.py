@@ -44,7 +44,9 @@ def main() -> None:
     prompts = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 200))) for _ in range(args.requests)]
     print(f"device {device}, {sum(p.numel() for p in engine.model.parameters()) / 1e6:.0f}M parameters")
     for label, extra in (("greedy", {"temperature": 0}), ("seeded sampling", {"temperature": 0.8, "top_p": 0.95})):
-        bodies = [{"prompt": p, "max_tokens": args.max_tokens, "seed": 1000 + i, **extra} for i, p in enumerate(prompts)]
+        bodies = [
+            {"prompt": p, "max_tokens": args.max_tokens, "seed": 1000 + i, **extra} for i, p in enumerate(prompts)
+        ]
         alone = []
         for body in bodies:
             pending = engine.pending(body)

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 import pyarrow as pa
+import yaml
 from pydantic import Field
 
 from factory.chain import LLMRound, chain
@@ -81,7 +81,12 @@ DEFAULT_REASONS = {"dedup": "near_duplicate_question"}
 DEFAULT_CONFIG = OutputConfig(  # MegaScience's released schema, exactly
     "default",
     pa.schema(
-        [("question", pa.string()), ("answer", pa.string()), ("subject", pa.string()), ("reference_answer", pa.string())]
+        [
+            ("question", pa.string()),
+            ("answer", pa.string()),
+            ("subject", pa.string()),
+            ("reference_answer", pa.string()),
+        ]
     ),
     text_column="question",
 )

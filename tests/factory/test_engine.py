@@ -32,7 +32,9 @@ def toy(monkeypatch):
 
 def write_inputs(folder: Path, docs=DOCS, name="part-0.jsonl") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [line if line.startswith("{") else json.dumps({"id": f"d{i}", "text": line}) for i, line in enumerate(docs)]
+    lines = [
+        line if line.startswith("{") else json.dumps({"id": f"d{i}", "text": line}) for i, line in enumerate(docs)
+    ]
     (folder / name).write_text("\n".join(lines) + "\n")
     return folder
 

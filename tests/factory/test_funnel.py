@@ -76,5 +76,7 @@ def test_a_pair_lost_after_the_unit_change_is_caught(tmp_path):
             ("filter", {"total": 4, "forwarded": 4}),
         ],
     )
-    funnel = compute_funnel([tmp_path / "a"], FunnelSpec("books", ["extract", "filter"], produces={"extract": "pairs"}))
+    funnel = compute_funnel(
+        [tmp_path / "a"], FunnelSpec("books", ["extract", "filter"], produces={"extract": "pairs"})
+    )
     assert funnel["units"][0]["adds_up"] and not funnel["units"][1]["adds_up"] and not funnel["adds_up"]

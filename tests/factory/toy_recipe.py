@@ -63,7 +63,9 @@ class Sentences(PipelineStep):
                 yield Document(text=part, id=f"{doc.id}/{i}", metadata={})
 
 
-CONFIG = OutputConfig("default", pa.schema([("id", pa.string()), ("text", pa.string()), ("words", pa.int64())]), "text")
+CONFIG = OutputConfig(
+    "default", pa.schema([("id", pa.string()), ("text", pa.string()), ("words", pa.int64())]), "text"
+)
 
 
 def row(_writer, doc) -> dict:
