@@ -59,8 +59,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from factory.pdf_reader import PdfBookReader
-    from filters.qa_filters import QARulesFilter, ShortQuestionFilter
-    from filters.qa_rules import RulesQAExtractor
+    from filters.books.qa_filters import QARulesFilter, ShortQuestionFilter
+    from filters.books.qa_rules import RulesQAExtractor
 
     books = list(PdfBookReader(str(BOOKS)).run())
     published = []

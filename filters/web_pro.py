@@ -6,7 +6,7 @@ import re
 
 from datatrove.data import Document
 
-from filters.qa_llm import REFUSAL, CompletionStep
+from filters.books.qa_llm import REFUSAL, CompletionStep
 
 _SCORE = re.compile(r"score\s*[:=]?\s*([0-5])\b", re.I)
 

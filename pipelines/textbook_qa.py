@@ -29,12 +29,18 @@ from factory.recipe import Recipe, StrictModel
 from factory.recipe_spec import CardInfo, FunnelSpec, OutputConfig, RecipeSpec
 from factory.stage import Stage
 from factory.writer import config_writer
-from filters.chunker import BookChunker
-from filters.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
-from filters.qa_llm import CoTParser, DecontaminationJudgeParser, LLMFilterParser, QAExtractionParser, RefineParser
-from filters.qa_rules import RulesQAExtractor
+from filters.books.chunker import BookChunker
+from filters.books.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
+from filters.books.qa_llm import (
+    CoTParser,
+    DecontaminationJudgeParser,
+    LLMFilterParser,
+    QAExtractionParser,
+    RefineParser,
+)
+from filters.books.qa_rules import RulesQAExtractor
+from filters.books.reference_answer import ReferenceAnswerStep
 from filters.read_errors import ReadErrorFilter
-from filters.reference_answer import ReferenceAnswerStep
 
 
 class PdfStage(StrictModel):

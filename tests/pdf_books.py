@@ -35,7 +35,7 @@ def write_book(path, pages: list[list], headers: list[str] | None = None, size: 
 def pairs_of(folder, **extract) -> list[tuple[str, str, str]]:
     """(label, question, answer) of every pair with an answer, through the reader and the rules extractor."""
     from factory.pdf_reader import PdfBookReader
-    from filters.qa_rules import RulesQAExtractor
+    from filters.books.qa_rules import RulesQAExtractor
 
     docs = list(RulesQAExtractor(**extract).run(PdfBookReader(str(folder)).run()))
     return [(d.metadata["label"], d.text, d.metadata["answer"]) for d in docs if d.metadata["answer"]]

@@ -16,7 +16,7 @@ from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.typeshelper import StatHints
 
-from filters.qa_llm import REFUSAL, CompletionStep
+from filters.books.qa_llm import REFUSAL, CompletionStep
 from filters.select.pool import ROW, pool_files, scan_pool
 
 _SCORE = re.compile(r"(?:score|rating)\s*(?:\*\*)?\s*[:=]?\s*(?:\*\*)?\s*(10|[0-9])(?:\s*/\s*10)?\b", re.I)

@@ -11,7 +11,7 @@ from datatrove.pipeline.writers.jsonl import JsonlWriter
 from factory.dedup import MinHashStage, minhash_stages
 from factory.layout import OutputLayout
 from factory.quarantine import quarantine_writers
-from filters.qa_filters import QARulesFilter
+from filters.books.qa_filters import QARulesFilter
 
 SLOW = "A car travels 120 km in 2 h on a straight road. What is its average speed in km per hour?"
 FAST = "A car travels 450 km in 9 h on a straight road. What is its average speed in km per hour?"

@@ -3,7 +3,7 @@
 from datatrove.data import Document
 from pdf_books import pairs_of, write_book
 
-from filters.qa_rules import RulesQAExtractor, detect_profile, extract_pairs
+from filters.books.qa_rules import RulesQAExtractor, detect_profile, extract_pairs
 
 
 def test_bare_exercises_with_a_book_key_by_section_and_number_solution_beats_hint(tmp_path):

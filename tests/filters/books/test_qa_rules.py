@@ -3,9 +3,9 @@ import json
 from datatrove.data import Document
 
 from factory.pdf_reader import PdfBookReader
-from filters.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
-from filters.qa_rules import RulesQAExtractor, extract_pairs
-from filters.reference_answer import last_boxed, reference_answer
+from filters.books.qa_filters import QARulesFilter, ShortQuestionFilter, StandardFilter
+from filters.books.qa_rules import RulesQAExtractor, extract_pairs
+from filters.books.reference_answer import last_boxed, reference_answer
 
 
 def test_rules_recover_planted_pairs_from_the_sample_pdfs(samples_textbooks):

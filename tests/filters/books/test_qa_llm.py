@@ -1,7 +1,7 @@
 from conftest import ListWriter
 from datatrove.data import Document
 
-from filters.qa_llm import CoTParser, LLMFilterParser, QAExtractionParser, RefineParser, failure_reason, parse_qa
+from filters.books.qa_llm import CoTParser, LLMFilterParser, QAExtractionParser, RefineParser, failure_reason, parse_qa
 
 
 def test_parse_pairs_in_common_shapes():

@@ -3,7 +3,7 @@
 import pytest
 from datatrove.data import Document
 
-from filters.reference_answer import ReferenceAnswerStep, last_boxed, reference_answer
+from filters.books.reference_answer import ReferenceAnswerStep, last_boxed, reference_answer
 
 
 @pytest.mark.parametrize(
