@@ -1,8 +1,9 @@
-"""The ablation step: cut one pool into arms of equal size with polars lazy scans, and write each arm.
+"""The ablation step: cut one pool into arms of equal size, and write each arm.
 
-Two streaming passes keep memory bounded by the narrow columns, not the texts: the first reads the pool once
-into a narrow frame (`_row`, id, token count, scores); selectors rank that; the second streams the pool again
-and writes each arm's rows (all pool columns, plus `tokens` and `selection_score`) to data/ARM/.
+Two streaming passes keep memory bounded by the narrow columns, not the texts: the first reads the pool batch
+by batch into a narrow frame (`_row`, id, token count, scores); selectors rank that as polars lazy frames; the
+second (arm_writer) streams the pool again and writes each arm's rows (all pool columns, plus `tokens` and
+`selection_score`) to data/ARM/ and the quarantined rows, with their reason, to removed/select/.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.typeshelper import StatHints
 
 from filters.select import selectors
-from filters.select.pool import ROW, pool_files, problem_expr, scan_pool
+from filters.select.arm_writer import write_outputs
+from filters.select.pool import ROW, pool_batches, pool_files, pool_schema, problem_expr
 from filters.select.train_config import write_training_configs
-
-SHARD = "000_train-00000.parquet"  # datatrove's name: finalize renames it by content
-INTERNAL = ("_tokens", "_tiebreak", "_difficulty", "_problem", "_id")
 
 
 def tiebreak(seed: int) -> pl.Expr:
@@ -32,42 +33,65 @@ def tiebreak(seed: int) -> pl.Expr:
     return pl.col("_id").map_batches(hashes, return_dtype=pl.UInt64, is_elementwise=True).alias("_tiebreak")
 
 
-def token_counter(tokenizer: str | None, text_key: str) -> pl.Expr:
-    """Tokens of the response: whitespace-separated words, or a named Hugging Face tokenizer's ids."""
-    text = pl.col(text_key).cast(pl.String).fill_null("")
+def token_counter(tokenizer: str | None):
+    """Tokens per response, one Arrow text column at a time: whitespace-separated words, or a named Hugging Face
+    tokenizer's ids."""
     if not tokenizer:
-        return text.str.count_matches(r"\S+").cast(pl.Int64).alias("_tokens")
+        return lambda texts: pl.Series(texts).str.count_matches(r"\S+").fill_null(0).cast(pl.Int64).to_arrow()
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(tokenizer)
 
-    def count(texts: pl.Series) -> pl.Series:
-        ids = tok(texts.to_list(), add_special_tokens=False)["input_ids"]
-        return pl.Series([len(i) for i in ids], dtype=pl.Int64)
+    def count(texts: pa.Array) -> pa.Array:
+        ids = tok([t or "" for t in texts.to_pylist()], add_special_tokens=False)["input_ids"]
+        return pa.array([len(i) for i in ids], pa.int64())
 
-    return text.map_batches(count, return_dtype=pl.Int64, is_elementwise=True).alias("_tokens")
+    return count
 
 
-def narrow_frame(settings: dict, seed: int, difficulty: Path | None) -> tuple[pl.LazyFrame, list[Path]]:
+def _present(values: pa.Array) -> pa.Array:
+    """True where a text field has content, null where it is missing or blank (what `problem_expr` reads)."""
+    text = values.cast(pa.large_string())
+    blank = pc.or_kleene(pc.is_null(text), pc.equal(pc.utf8_trim_whitespace(text), ""))
+    return pc.if_else(blank, pa.scalar(None, pa.bool_()), True)
+
+
+def narrow_frame(settings: dict, seed: int, difficulty: Path | None) -> tuple[pl.DataFrame, list[Path]]:
+    """The first pass: the pool batch by batch, keeping per row only what selectors rank by (`_row`, `_id`,
+    `_tokens`, `_tiebreak`, `_problem`, score columns, `_difficulty`). Texts are counted per batch and let go."""
     files = pool_files(settings["path"], settings["format"], settings["glob"], settings["pool_config"])
-    pool = scan_pool(files)
-    columns = pool.collect_schema().names()
-    id_key, text_key = settings["id_key"], settings["response_key"]
-    needed = sorted({arm["column"] for arm in settings["arms"] if arm["selector"] == "score"})
+    columns = pool_schema(files).names
+    id_key, text_key, reference_key = settings["id_key"], settings["response_key"], settings["reference_key"]
+    scores = sorted({arm["column"] for arm in settings["arms"] if arm["selector"] == "score"})
+    needed = list(scores)
     if any(arm["selector"] == "difficulty" for arm in settings["arms"]):
-        needed.append(settings["reference_key"])
-    keep = [c for c in dict.fromkeys([ROW, id_key, text_key, *needed]) if c in columns]
-    frame = pool.select(keep).with_columns(
+        needed.append(reference_key)
+    keep = [c for c in dict.fromkeys([id_key, text_key, *needed]) if c in columns]
+    texts = [c for c in (text_key, reference_key) if c in keep and c != id_key and c not in scores]
+    derived = [
+        *(pl.lit(None, pl.Float64).alias(c) for c in scores if c not in columns),  # all quarantined as missing
         problem_expr(columns, id_key, text_key, needed),
         pl.col(id_key).cast(pl.String).alias("_id") if id_key in columns else pl.lit(None, pl.String).alias("_id"),
-    )
-    frame = frame.with_columns(token_counter(settings["tokenizer"], text_key), tiebreak(seed))
+    ]
+    count, order = token_counter(settings["tokenizer"]), tiebreak(seed)
+    parts = []
+    for offset, batch in pool_batches(files, keep):
+        tokens = count(batch.column(text_key)) if text_key in keep else pa.nulls(batch.num_rows, pa.int64())
+        for name in texts:  # the long texts become presence flags before polars sees the batch
+            batch = batch.set_column(batch.schema.get_field_index(name), name, _present(batch.column(name)))
+        frame = pl.from_arrow(batch).with_row_index(ROW, offset=offset).with_columns(pl.Series("_tokens", tokens))
+        parts.append(frame.with_columns(derived).with_columns(order).drop(texts))
+        if len(parts) >= 256:  # compact: thousands of tiny frames cost more than their rows
+            parts = [pl.concat(parts, rechunk=True)]
+    if not parts:
+        raise ValueError(f"the pool has no rows: {', '.join(map(str, files))}")
+    frame = pl.concat(parts, rechunk=True)
     if difficulty is not None:
-        means = pl.scan_parquet(str(difficulty)).select(pl.col("id").alias("_id"), pl.col("mean").alias("_difficulty"))
+        means = pl.read_parquet(difficulty).select(pl.col("id").alias("_id"), pl.col("mean").alias("_difficulty"))
         frame = frame.join(means, on="_id", how="left", maintain_order="left")
     else:
         frame = frame.with_columns(pl.lit(None, pl.Float64).alias("_difficulty"))
-    return frame.drop([c for c in (text_key,) if c != id_key]), files
+    return frame, files
 
 
 def cut(ranked: pl.DataFrame, n: int | None, tokens: int | None) -> pl.DataFrame:
@@ -126,15 +150,13 @@ class AblationStep(PipelineStep):
 
 def select_arms(settings: dict, seed: int, data_root: Path, quarantine: Path, difficulty: Path | None) -> dict:
     """Select and write every arm; returns what the card compares."""
-    frame, files = narrow_frame(settings, seed, difficulty)
-    narrow = frame.collect(engine="streaming")
+    narrow, files = narrow_frame(settings, seed, difficulty)
     problems = narrow.filter(pl.col("_problem").is_not_null())
     usable = narrow.filter(pl.col("_problem").is_null())
     if any(arm["selector"] == "difficulty" for arm in settings["arms"]):
         unjudged = usable.filter(pl.col("_difficulty").is_null())
         problems = pl.concat([problems, unjudged.with_columns(pl.lit("not_judged").alias("_problem"))])
         usable = usable.filter(pl.col("_difficulty").is_not_null())
-    _quarantine(problems, files, settings, quarantine)
 
     ranked = {}
     for arm in settings["arms"]:
@@ -148,7 +170,7 @@ def select_arms(settings: dict, seed: int, data_root: Path, quarantine: Path, di
     n = size["n"] if size["n"] is not None else (min(len(ranked[a]) for a in sized) if sized else None)
     if size["tokens"] is not None:
         n = None
-    arms = []
+    arms, chosen_rows = [], {}
     for arm in settings["arms"]:
         name = arm["name"]
         chosen = cut(ranked[name], n, size["tokens"]) if _equal_size(arm) else ranked[name]
@@ -156,8 +178,12 @@ def select_arms(settings: dict, seed: int, data_root: Path, quarantine: Path, di
         if _equal_size(arm) and n is not None and len(chosen) < n:
             shortfall = f"arm {name!r} has {len(chosen)} candidate rows, fewer than n = {n}"
         chosen = chosen.join(usable, on=[ROW, "_tokens", "_tiebreak"], how="left").sort(ROW)
-        _write_arm(files, chosen, arm, data_root / name, settings)
+        chosen_rows[name] = chosen.select(
+            ROW, pl.col("_tokens").alias("tokens"), _selection_score(arm).alias("selection_score"), "_id"
+        )
         arms.append(_arm_stats(arm, chosen, shortfall))
+    reasons = problems.select(ROW, pl.col("_problem").alias("filter_reason")).sort(ROW)
+    write_outputs(files, chosen_rows, reasons, data_root, quarantine)
     return {
         "seed": seed,
         "pool_files": len(files),
@@ -167,7 +193,7 @@ def select_arms(settings: dict, seed: int, data_root: Path, quarantine: Path, di
         "n": n,
         "token_budget": size["tokens"],
         "arms": arms,
-        "overlap": _overlap(data_root, [a["name"] for a in settings["arms"]], settings["id_key"]),
+        "overlap": _overlap(chosen_rows),
     }
 
 
@@ -191,17 +217,6 @@ def _selection_score(arm: dict) -> pl.Expr:
     return pl.col(selectors.KEY)  # a user selector's own ranking key
 
 
-def _write_arm(files: list[Path], chosen: pl.DataFrame, arm: dict, folder: Path, settings: dict) -> None:
-    """Stream the pool again, keeping the chosen rows, with their token count and selection score."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.parquet"):  # a rerun replaces the arm whole
-        stale.unlink()
-    extra = chosen.select(ROW, pl.col("_tokens").alias("tokens"), _selection_score(arm).alias("selection_score"))
-    pool = scan_pool(files)
-    rows = pool.join(extra.lazy(), on=ROW, how="inner", maintain_order="left").drop(ROW)
-    rows.sink_parquet(folder / SHARD, engine="streaming")
-
-
 def _arm_stats(arm: dict, chosen: pl.DataFrame, shortfall: str | None) -> dict:
     tokens = chosen["_tokens"]
     score = chosen.select(_selection_score(arm)).to_series()
@@ -219,28 +234,13 @@ def _arm_stats(arm: dict, chosen: pl.DataFrame, shortfall: str | None) -> dict:
     }
 
 
-def _overlap(data_root: Path, names: list[str], id_key: str) -> dict:
-    """Pairwise Jaccard of the arms' id sets, read back from the written shards."""
-    ids = {
-        n: pl.scan_parquet(str(data_root / n / "*.parquet"))
-        .select(pl.col(id_key).cast(pl.String).alias("id"))
-        .unique()
-        for n in names
-    }
-    result = {}
+def _overlap(chosen: dict[str, pl.DataFrame]) -> dict:
+    """Pairwise Jaccard of the arms' id sets."""
+    ids = {name: frame.select(pl.col("_id").unique()) for name, frame in chosen.items()}
+    names, result = list(chosen), {}
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            inter = ids[a].join(ids[b], on="id", how="semi").select(pl.len()).collect().item()
-            union = ids[a].select(pl.len()).collect().item() + ids[b].select(pl.len()).collect().item() - inter
+            inter = len(ids[a].join(ids[b], on="_id", how="semi"))
+            union = len(ids[a]) + len(ids[b]) - inter
             result[f"{a}|{b}"] = round(inter / union, 4) if union else None
     return result
-
-
-def _quarantine(problems: pl.DataFrame, files: list[Path], settings: dict, folder: Path) -> None:
-    """Rows no arm may take go to removed/select/ with their reason (the whole row, streamed from the pool)."""
-    if problems.is_empty():
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    reasons = problems.select(ROW, pl.col("_problem").alias("filter_reason"))
-    rows = scan_pool(files).join(reasons.lazy(), on=ROW, how="inner", maintain_order="left")
-    rows.sink_ndjson(folder / "00000.jsonl", engine="streaming")

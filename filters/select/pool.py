@@ -1,16 +1,24 @@
-"""The pool an ablation selects from, as a polars lazy frame (never read whole into memory).
+"""The pool an ablation selects from, read lazily or batch by batch (never whole into memory).
 
-A pool is parquet, jsonl, or an earlier factory build (its data/CONFIG/*.parquet). Every row gets `_row`, its
-position in the pool (files in sorted order), which is what arms are cut by and joined back on.
+A pool is parquet, jsonl, or an earlier factory build (its data/CONFIG/*.parquet). Every row has `_row`, its
+position in the pool (files in sorted order, blank jsonl lines not counted), which arms are cut by and written
+back from. `pool_batches` streams it in batches of about `BATCH_BYTES` decoded bytes, whatever the row size.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 ROW = "_row"
+BATCH_BYTES = 1 << 20  # decoded bytes per batch: a 20 KB-per-row pool reads ~50 rows at a time
+MAX_BATCH_ROWS = 65_536
+JSONL_SCHEMA_ROWS = 10_000
 
 
 def pool_files(path: str | Path, fmt: str, glob: str | None, pool_config: str = "default") -> list[Path]:
@@ -23,15 +31,103 @@ def pool_files(path: str | Path, fmt: str, glob: str | None, pool_config: str = 
     return sorted(p for p in root.glob(pattern) if p.is_file())
 
 
-def scan_pool(files: list[Path]) -> pl.LazyFrame:
-    """All files as one lazy frame with a `_row` index; parquet or JSON lines by suffix."""
+def _is_parquet(files: list[Path]) -> bool:
     if not files:
         raise ValueError("the pool has no files")
-    if all(f.suffix == ".parquet" for f in files):
+    return all(f.suffix == ".parquet" for f in files)
+
+
+def scan_pool(files: list[Path]) -> pl.LazyFrame:
+    """All files as one lazy frame with a `_row` index; parquet or JSON lines by suffix."""
+    if _is_parquet(files):
         frame = pl.scan_parquet([str(f) for f in files])
     else:
-        frame = pl.scan_ndjson([str(f) for f in files], infer_schema_length=10_000)
+        frame = pl.scan_ndjson([str(f) for f in files], infer_schema_length=JSONL_SCHEMA_ROWS)
     return frame.with_row_index(ROW)
+
+
+def pool_schema(files: list[Path]) -> pa.Schema:
+    """The pool's Arrow schema: the parquet files' unified, or the one polars infers from the jsonl files."""
+    if _is_parquet(files):
+        return pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+    schema = pl.scan_ndjson([str(f) for f in files], infer_schema_length=JSONL_SCHEMA_ROWS).collect_schema()
+    return pl.DataFrame(schema=schema).to_arrow(compat_level=pl.CompatLevel.oldest()).schema
+
+
+def pool_batches(
+    files: list[Path], columns: list[str] | None = None, wanted=None
+) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """(offset of the first row, batch) over the whole pool in order, with only `columns` (None: all; a column
+    the pool lacks is left out). `wanted`, sorted row positions, lets parquet skip row groups holding none."""
+    schema = pool_schema(files)
+    names = [f.name for f in schema if columns is None or f.name in columns]
+    offset = 0
+    if _is_parquet(files):
+        for path in files:
+            # buffer_size: column chunks are read page by page, not whole (a row group can be gigabytes)
+            parquet = pq.ParquetFile(path, buffer_size=1 << 20)
+            meta = parquet.metadata
+            present = [n for n in names if n in parquet.schema_arrow.names]
+            for group in range(meta.num_row_groups):
+                rows = meta.row_group(group).num_rows
+                if rows and (wanted is None or _any_between(wanted, offset, offset + rows)):
+                    size = max(1, meta.row_group(group).total_byte_size // rows)
+                    batch_rows = max(16, min(MAX_BATCH_ROWS, BATCH_BYTES // size))
+                    batches = parquet.iter_batches(batch_rows, row_groups=[group], columns=present, use_threads=False)
+                    for batch in batches:
+                        yield offset, _conform(batch, schema, names)
+                        offset += batch.num_rows
+                else:
+                    offset += rows
+        return
+    polars_schema = pl.from_arrow(schema.empty_table()).schema
+    for path in files:
+        for lines in _line_chunks(path):
+            frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), schema=polars_schema)
+            batch = frame.select(names).to_arrow(compat_level=pl.CompatLevel.oldest())
+            for part in batch.to_batches():
+                yield offset, part
+                offset += part.num_rows
+
+
+def _any_between(wanted, lo: int, hi: int) -> bool:
+    import numpy as np
+
+    return bool(np.searchsorted(wanted, hi) > np.searchsorted(wanted, lo))
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema, names: list[str]) -> pa.RecordBatch:
+    """The batch with the pool's unified types and every requested column (nulls where this file lacks it)."""
+    arrays = []
+    for name in names:
+        field = schema.field(name)
+        if name in batch.schema.names:
+            column = batch.column(name)
+            arrays.append(column if column.type == field.type else column.cast(field.type))
+        else:
+            arrays.append(pa.nulls(batch.num_rows, field.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema([schema.field(n) for n in names]))
+
+
+def _line_chunks(path: Path) -> Iterator[list[bytes]]:
+    """Non-blank lines of a (possibly compressed) jsonl file, in chunks of about BATCH_BYTES."""
+    opener = pa.CompressedInputStream if path.suffix in (".gz", ".zst", ".bz2") else None
+    with open(path, "rb") as raw:
+        stream = io.BufferedReader(opener(raw, _codec(path))) if opener else raw
+        chunk, size = [], 0
+        for line in stream:
+            if line.strip():
+                chunk.append(line.rstrip(b"\r\n"))
+                size += len(line)
+                if size >= BATCH_BYTES or len(chunk) >= MAX_BATCH_ROWS:
+                    yield chunk
+                    chunk, size = [], 0
+        if chunk:
+            yield chunk
+
+
+def _codec(path: Path) -> str:
+    return {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2"}[path.suffix]
 
 
 def problem_expr(columns: list[str], id_key: str, text_key: str, extra: list[str]) -> pl.Expr:
