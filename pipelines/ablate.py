@@ -127,6 +127,7 @@ ARM_SCHEMA = pa.schema(
     [("id", pa.string()), ("response", pa.string()), ("tokens", pa.int64()), ("selection_score", pa.float64())]
 )
 
+
 def arm_configs(recipe: Recipe) -> list[OutputConfig]:
     """One config per arm the recipe names, with the columns every arm has (the pool's own columns follow)."""
     return [OutputConfig(arm.name, ARM_SCHEMA, text_column="response") for arm in recipe.stages.select.arms]
@@ -230,11 +231,11 @@ def card_context(recipe: Recipe, layout: OutputLayout) -> dict:
     """The arms side by side (from the selection step's stats), the exact settings, the training configs."""
     stats_path = layout.scratch("ablate") / "stats.json"
     stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {"arms": [], "overlap": {}}
-    arms = [{k: v for k, v in a.items() if k not in ("token_values", "score_values")} for a in stats["arms"]]
+    arms = [{k: v for k, v in a.items() if k not in ("token_hist", "score_hist")} for a in stats["arms"]]
     plots = []
     for key, title, name in (
-        ("token_values", "response tokens per arm", "arms_tokens.png"),
-        ("score_values", "selection score per arm", "arms_scores.png"),
+        ("token_hist", "response tokens per arm", "arms_tokens.png"),
+        ("score_hist", "selection score per arm", "arms_scores.png"),
     ):
         if arm_histograms(stats["arms"], key, title, layout.assets / name):
             plots.append(name)  # drawn here: the card writer clears assets/ of earlier plots first

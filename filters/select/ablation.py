@@ -56,9 +56,10 @@ def _present(values: pa.Array) -> pa.Array:
     return pc.if_else(blank, pa.scalar(None, pa.bool_()), True)
 
 
-def narrow_frame(settings: dict, seed: int, difficulty: Path | None) -> tuple[pl.DataFrame, list[Path]]:
-    """The first pass: the pool batch by batch, keeping per row only what selectors rank by (`_row`, `_id`,
-    `_tokens`, `_tiebreak`, `_problem`, score columns, `_difficulty`). Texts are counted per batch and let go."""
+def narrow_frame(settings: dict, seed: int, difficulty: Path | None) -> tuple[pl.DataFrame, pl.DataFrame, list[Path]]:
+    """The first pass: the pool batch by batch, keeping per usable row only what selectors rank by (`_row`,
+    `_id`, `_tokens`, `_tiebreak`, score columns, `_difficulty`), and (`_row`, `_problem`) per row none may take.
+    Texts are counted per batch and let go."""
     files = pool_files(settings["path"], settings["format"], settings["glob"], settings["pool_config"])
     columns = pool_schema(files).names
     id_key, text_key, reference_key = settings["id_key"], settings["response_key"], settings["reference_key"]
@@ -68,37 +69,46 @@ def narrow_frame(settings: dict, seed: int, difficulty: Path | None) -> tuple[pl
         needed.append(reference_key)
     keep = [c for c in dict.fromkeys([id_key, text_key, *needed]) if c in columns]
     texts = [c for c in (text_key, reference_key) if c in keep and c != id_key and c not in scores]
+    copies = [id_key] if id_key in keep and id_key not in scores else []  # `_id` holds it as a string
     derived = [
         *(pl.lit(None, pl.Float64).alias(c) for c in scores if c not in columns),  # all quarantined as missing
         problem_expr(columns, id_key, text_key, needed),
         pl.col(id_key).cast(pl.String).alias("_id") if id_key in columns else pl.lit(None, pl.String).alias("_id"),
     ]
     count, order = token_counter(settings["tokenizer"]), tiebreak(seed)
-    parts = []
+    parts, problems = [], []
     for offset, batch in pool_batches(files, keep):
         tokens = count(batch.column(text_key)) if text_key in keep else pa.nulls(batch.num_rows, pa.int64())
         for name in texts:  # the long texts become presence flags before polars sees the batch
             batch = batch.set_column(batch.schema.get_field_index(name), name, _present(batch.column(name)))
         frame = pl.from_arrow(batch).with_row_index(ROW, offset=offset).with_columns(pl.Series("_tokens", tokens))
-        parts.append(frame.with_columns(derived).with_columns(order).drop(texts))
+        frame = frame.with_columns(derived).drop(*texts, *copies)
+        problems.append(frame.filter(pl.col("_problem").is_not_null()).select(ROW, "_problem"))
+        parts.append(frame.filter(pl.col("_problem").is_null()).drop("_problem").with_columns(order))
         if len(parts) >= 256:  # compact: thousands of tiny frames cost more than their rows
-            parts = [pl.concat(parts, rechunk=True)]
+            parts, problems = [pl.concat(parts, rechunk=True)], [pl.concat(problems, rechunk=True)]
     if not parts:
         raise ValueError(f"the pool has no rows: {', '.join(map(str, files))}")
-    frame = pl.concat(parts, rechunk=True)
+    usable, problems = pl.concat(parts, rechunk=False), pl.concat(problems, rechunk=False)  # no copy
     if difficulty is not None:
         means = pl.read_parquet(difficulty).select(pl.col("id").alias("_id"), pl.col("mean").alias("_difficulty"))
-        frame = frame.join(means, on="_id", how="left", maintain_order="left")
-    else:
-        frame = frame.with_columns(pl.lit(None, pl.Float64).alias("_difficulty"))
-    return frame, files
+        usable = usable.join(means, on="_id", how="left", maintain_order="left")
+        judged = pl.col("_difficulty").is_not_null()
+        problems = pl.concat([problems, usable.filter(~judged).select(ROW, pl.lit("not_judged").alias("_problem"))])
+        usable = usable.filter(judged)
+    return usable, problems.sort(ROW), files
 
 
-def cut(ranked: pl.DataFrame, n: int | None, tokens: int | None) -> pl.DataFrame:
-    """The top of a ranking: n rows, or as many as fit in a token budget."""
+ORDER = {"by": [selectors.KEY, "_tiebreak", ROW], "descending": [True, True, False]}  # ties: the seeded hash
+
+
+def cut(ranked: pl.LazyFrame, n: int | None, tokens: int | None) -> pl.LazyFrame:
+    """The top of a ranking: n rows (a top-k, not a sort of the whole pool), or as many as fit in a token budget."""
     if tokens is not None:
-        return ranked.filter(pl.col("_tokens").cum_sum() <= tokens)
-    return ranked.head(n) if n is not None else ranked
+        return ranked.sort(**ORDER).filter(pl.col("_tokens").cum_sum() <= tokens)
+    if n is None:
+        return ranked
+    return ranked.top_k(n, by=ORDER["by"], reverse=[not d for d in ORDER["descending"]])
 
 
 class AblationStep(PipelineStep):
@@ -150,44 +160,37 @@ class AblationStep(PipelineStep):
 
 def select_arms(settings: dict, seed: int, data_root: Path, quarantine: Path, difficulty: Path | None) -> dict:
     """Select and write every arm; returns what the card compares."""
-    narrow, files = narrow_frame(settings, seed, difficulty)
-    problems = narrow.filter(pl.col("_problem").is_not_null())
-    usable = narrow.filter(pl.col("_problem").is_null())
-    if any(arm["selector"] == "difficulty" for arm in settings["arms"]):
-        unjudged = usable.filter(pl.col("_difficulty").is_null())
-        problems = pl.concat([problems, unjudged.with_columns(pl.lit("not_judged").alias("_problem"))])
-        usable = usable.filter(pl.col("_difficulty").is_not_null())
-
-    ranked = {}
-    for arm in settings["arms"]:
-        fn = selectors.resolve(arm["selector"])
-        arm_keys = fn(usable.lazy(), _Arm(arm), seed).collect()
-        ranked[arm["name"]] = arm_keys.join(usable.select(ROW, "_tokens", "_tiebreak"), on=ROW, how="left").sort(
-            [selectors.KEY, "_tiebreak", ROW], descending=[True, True, False]
-        )
-    size = settings["size"]
-    sized = [a["name"] for a in settings["arms"] if _equal_size(a)]
-    n = size["n"] if size["n"] is not None else (min(len(ranked[a]) for a in sized) if sized else None)
-    if size["tokens"] is not None:
-        n = None
+    usable, problems, files = narrow_frame(settings, seed, difficulty)
+    size, lazy = settings["size"], usable.lazy()
+    candidates = {a["name"]: selectors.resolve(a["selector"])(lazy, _Arm(a), seed) for a in settings["arms"]}
+    n = size["n"]
+    if n is None and size["tokens"] is None and (sized := [a["name"] for a in settings["arms"] if _equal_size(a)]):
+        n = min(candidates[name].select(pl.len()).collect().item() for name in sized)
+    keep = [c for c in usable.columns if c != ROW]
     arms, chosen_rows = [], {}
     for arm in settings["arms"]:
         name = arm["name"]
-        chosen = cut(ranked[name], n, size["tokens"]) if _equal_size(arm) else ranked[name]
+        ranked = candidates[name]
+        if missing := [c for c in keep if c not in ranked.collect_schema().names()]:  # a user selector's
+            ranked = ranked.join(lazy.select(ROW, *missing), on=ROW, how="inner")
+        chosen = cut(ranked, n, size["tokens"]) if _equal_size(arm) else ranked
+        chosen = chosen.sort(ROW).collect()  # only the arm's rows, narrow: never the whole ranking of every arm
         shortfall = None
         if _equal_size(arm) and n is not None and len(chosen) < n:
             shortfall = f"arm {name!r} has {len(chosen)} candidate rows, fewer than n = {n}"
-        chosen = chosen.join(usable, on=[ROW, "_tokens", "_tiebreak"], how="left").sort(ROW)
         chosen_rows[name] = chosen.select(
             ROW, pl.col("_tokens").alias("tokens"), _selection_score(arm).alias("selection_score"), "_id"
         )
         arms.append(_arm_stats(arm, chosen, shortfall))
-    reasons = problems.select(ROW, pl.col("_problem").alias("filter_reason")).sort(ROW)
+    for key, column in (("token_hist", "tokens"), ("score_hist", "selection_score")):
+        for arm, hist in zip(arms, _histograms([chosen_rows[a["name"]][column] for a in settings["arms"]])):
+            arm[key] = hist
+    reasons = problems.select(ROW, pl.col("_problem").alias("filter_reason"))
     write_outputs(files, chosen_rows, reasons, data_root, quarantine)
     return {
         "seed": seed,
         "pool_files": len(files),
-        "pool_rows": len(narrow),
+        "pool_rows": len(usable) + len(problems),
         "usable_rows": len(usable),
         "quarantined": dict(problems.group_by("_problem").len().sort("_problem").rows()),
         "n": n,
@@ -219,7 +222,6 @@ def _selection_score(arm: dict) -> pl.Expr:
 
 def _arm_stats(arm: dict, chosen: pl.DataFrame, shortfall: str | None) -> dict:
     tokens = chosen["_tokens"]
-    score = chosen.select(_selection_score(arm)).to_series()
     return {
         "name": arm["name"],
         "selector": arm["selector"],
@@ -228,10 +230,26 @@ def _arm_stats(arm: dict, chosen: pl.DataFrame, shortfall: str | None) -> dict:
         "tokens": int(tokens.sum() or 0),
         "mean_tokens": round(float(tokens.mean()), 1) if len(chosen) else None,
         "median_tokens": float(tokens.median()) if len(chosen) else None,
-        "token_values": tokens.to_list(),
-        "score_values": [v for v in score.to_list() if v is not None],
         "shortfall": shortfall,
     }
+
+
+def _histograms(values: list[pl.Series], bins: int = 30) -> list[dict | None]:
+    """Per arm, counts over bins shared by every arm (so the card's plot overlays them); None: no values."""
+    import numpy as np
+
+    arrays = [v.drop_nulls().cast(pl.Float64).to_numpy() for v in values]
+    present = [a for a in arrays if len(a)]
+    if not present:
+        return [None] * len(arrays)
+    lo, hi = min(float(a.min()) for a in present), max(float(a.max()) for a in present)
+    edges = np.histogram_bin_edges([], bins=bins, range=(lo, hi) if hi > lo else (lo - 0.5, lo + 0.5))
+    return [
+        {"edges": [round(float(e), 6) for e in edges], "counts": np.histogram(a, edges)[0].tolist()}
+        if len(a)
+        else None
+        for a in arrays
+    ]
 
 
 def _overlap(chosen: dict[str, pl.DataFrame]) -> dict:

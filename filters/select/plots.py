@@ -6,21 +6,19 @@ from pathlib import Path
 
 
 def arm_histograms(arms: list[dict], key: str, title: str, path: Path) -> Path | None:
-    """One overlaid step histogram per arm of `arm[key]` values; None when no arm has any."""
-    series = [(a["name"], a[key]) for a in arms if a[key]]
+    """One step histogram per arm of `arm[key]` ({edges, counts} on bins the arms share); None when no arm has
+    any."""
+    series = [(a["name"], a[key]) for a in arms if a.get(key) and sum(a[key]["counts"])]
     if not series:
         return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
-    values = np.concatenate([np.asarray(v, dtype=float) for _, v in series])
-    bins = np.histogram_bin_edges(values, bins=30)
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    for name, v in series:
-        ax.hist(v, bins=bins, histtype="step", linewidth=1.5, label=f"{name} ({len(v)})")
+    for name, hist in series:
+        ax.stairs(hist["counts"], hist["edges"], linewidth=1.5, label=f"{name} ({sum(hist['counts'])})")
     ax.set_title(title)
     ax.set_ylabel("rows")
     ax.legend()

@@ -1,7 +1,9 @@
 """Selectors: each ranks the pool's valid rows for one arm, as a narrow polars lazy frame.
 
 A selector is `fn(frame, arm, seed) -> LazyFrame` with the columns `_row` and `_key` (higher first), holding
-only the rows the arm may take; the ablation cuts every arm to the same n (or token budget) from the top.
+only the rows the arm may take; the ablation cuts every arm to the same n (or token budget) from the top. The
+built-in ones keep `frame`'s other columns (no join back on a pool-sized frame); a user selector may return
+only `_row` and `_key`, and the rest is joined back.
 `frame` has `_row`, `_id`, `_tokens`, `_tiebreak` (a seeded hash of the id) and the arm's score column.
 User selectors are named by import path, `package.module:function`, with the same signature.
 """
@@ -12,13 +14,11 @@ import importlib
 
 import polars as pl
 
-from filters.select.pool import ROW
-
 KEY = "_key"
 
 
 def _ranked(frame: pl.LazyFrame, key: pl.Expr) -> pl.LazyFrame:
-    return frame.select(pl.col(ROW), key.cast(pl.Float64).alias(KEY))
+    return frame.with_columns(key.cast(pl.Float64).alias(KEY))
 
 
 def full(frame: pl.LazyFrame, arm, seed: int) -> pl.LazyFrame:
