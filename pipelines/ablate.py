@@ -23,8 +23,10 @@ from factory.recipe import Recipe, StrictModel
 from factory.recipe_spec import CardInfo, FunnelSpec, OutputConfig, RecipeSpec
 from factory.stage import Stage
 from filters.select.ablation import AblationStep
+from filters.select.arm_writer import arm_schema
 from filters.select.difficulty import DifficultyQuestions, DifficultyScores, JudgeScoreParser, SampledAnswerParser
 from filters.select.plots import arm_histograms
+from filters.select.pool import pool_files, pool_schema
 from filters.select.selectors import BUILT_IN
 
 PROMPTS = Path(__file__).parent / "prompts"
@@ -123,14 +125,17 @@ class Stages(StrictModel):
     training: TrainingStage = Field(default_factory=TrainingStage)
 
 
-ARM_SCHEMA = pa.schema(
-    [("id", pa.string()), ("response", pa.string()), ("tokens", pa.int64()), ("selection_score", pa.float64())]
-)
-
-
 def arm_configs(recipe: Recipe) -> list[OutputConfig]:
-    """One config per arm the recipe names, with the columns every arm has (the pool's own columns follow)."""
-    return [OutputConfig(arm.name, ARM_SCHEMA, text_column="response") for arm in recipe.stages.select.arms]
+    """One config per arm the recipe names; every arm has the pool's columns plus `tokens` and `selection_score`
+    (read from the pool's parquet footers or jsonl schema; the id and response alone when the pool is unreadable)."""
+    s = recipe.stages.select
+    try:
+        schema = arm_schema(
+            pool_schema(pool_files(recipe.input.path, recipe.input.format, recipe.input.glob, s.pool_config))
+        )
+    except Exception:  # noqa: BLE001 - a missing or unreadable pool: the build itself reports it
+        schema = arm_schema(pa.schema([(s.id_key, pa.string()), (s.response_key, pa.string())]))
+    return [OutputConfig(arm.name, schema, text_column=s.response_key) for arm in s.arms]
 
 
 def uses_difficulty(recipe: Recipe) -> bool:

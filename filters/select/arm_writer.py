@@ -21,6 +21,12 @@ ADDED = (pa.field("tokens", pa.int64()), pa.field("selection_score", pa.float64(
 ROW_GROUP_BYTES = 4 << 20
 
 
+def arm_schema(pool: pa.Schema) -> pa.Schema:
+    """An arm's columns: the pool's, then `tokens` and `selection_score` (replacing the pool's own, when the pool
+    is an earlier ablation)."""
+    return pa.schema([*(f for f in pool if f.name not in {a.name for a in ADDED}), *ADDED])
+
+
 class ArmWriter:
     """One arm's shard, written in row groups of about ROW_GROUP_BYTES."""
 
@@ -54,10 +60,8 @@ def write_outputs(
 ) -> None:
     """`arms`: name -> (`_row`, `tokens`, `selection_score`) sorted by `_row`; `reasons`: (`_row`,
     `filter_reason`) of the quarantined rows, written whole to quarantine/00000.jsonl."""
-    pool = pool_schema(files)
-    columns = [f for f in pool if f.name not in {a.name for a in ADDED}]  # a pool that is an earlier ablation
-    schema = pa.schema([*columns, *ADDED])
-    names = [f.name for f in columns]
+    schema = arm_schema(pool_schema(files))
+    names = [f.name for f in schema if f not in ADDED]
     positions = {name: frame[ROW].to_numpy() for name, frame in arms.items()}
     extras = {name: frame.select("tokens", "selection_score").to_arrow() for name, frame in arms.items()}
     bad = reasons[ROW].to_numpy()

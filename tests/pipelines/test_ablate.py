@@ -220,3 +220,24 @@ def test_pool_ten_times_the_memory_budget_streams(tmp_path):
     score = pl.read_parquet(tmp_path / "data" / "score" / "*.parquet")
     assert score["quality"].min() == sorted(i % 997 for i in range(rows))[-1000]  # the top 1,000 by quality
     assert score["response"].str.len_bytes().min() > text_kb * 1024  # whole rows, texts included
+
+
+def test_user_named_arms_are_configs_in_card_manifest_training_and_load(tmp_path, pool):
+    arms = [{"name": "longest_2k", "selector": "length"}, {"name": "rand-B", "selector": "random"}]
+    out = run(tmp_path, pool, "named", arms=arms, size={"tokens": 2000})
+    shards = {name: sorted(p.name for p in (out / "data" / name).iterdir()) for name in ("longest_2k", "rand-B")}
+    assert all(len(s) == 1 and re.fullmatch(r"train-00000-000-[0-9a-f]{12}\.parquet", s[0]) for s in shards.values())
+    card = (out / "README.md").read_text()
+    meta = yaml.safe_load(card.split("---")[1])
+    assert [c["config_name"] for c in meta["configs"]] == ["longest_2k", "rand-B"]
+    assert meta["configs"][0]["data_files"][0]["path"] == [f"data/longest_2k/{shards['longest_2k'][0]}"]
+    assert "| `quality_score` |" in card and "| `selection_score` |" in card  # the pool's columns are declared
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {f["path"] for f in manifest["outputs"]["files"]} >= {f"data/{n}/{s[0]}" for n, s in shards.items()}
+    assert "dataset: ablate_longest_2k" in (out / "training" / "longest_2k.yaml").read_text()
+    from datasets import load_dataset
+
+    loaded = load_dataset(str(out), "longest_2k", split="train", cache_dir=str(tmp_path / "cache"))
+    longest = arm(out, "longest_2k")
+    assert loaded["id"] == longest["id"].to_list() and longest["tokens"].sum() <= 2000
+    assert longest["tokens"].min() >= arm(out, "rand-B")["tokens"].median()  # the longest, not a random cut
