@@ -8,6 +8,8 @@ import unicodedata
 _WORDPUNCT = re.compile(r"\w+|[^\w\s]+")
 _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"\w+")
+_MAX_TOKEN = 100  # MegaMath drops longer tokens (after digits -> <NUM>)
+_LONGEST_SAFE = (_MAX_TOKEN - 2) // 3
 # $$…$$, $…$ (not across a blank line, not an escaped \$), \[…\], \(…\), \begin{env}…\end{env}
 _MATH_SPANS = re.compile(
     r"\$\$.+?\$\$|(?<![\\$])\$(?!\s)(?:[^$\n]|\n(?!\s*\n))+?(?<![\s\\])\$|\\\[.+?\\\]|\\\(.+?\\\)"
@@ -18,17 +20,19 @@ _MATH_SPANS = re.compile(
 
 def megamath_tokens(text: str) -> list[str]:
     """MegaMath's fastText preprocessing: NFKC, lowercase, word-punct tokens, digits -> <NUM>, no token > 100 chars."""
-    return megamath_preprocess(text).split(" ") if text.strip() else []
+    line = megamath_preprocess(text)
+    return line.split(" ") if line else []
 
 
 def megamath_preprocess(text: str) -> str:
     """One line of space-separated tokens, as fastText trains and predicts on."""
-    if not unicodedata.is_normalized("NFKC", text):
+    if not unicodedata.is_normalized("NFKC", text):  # a cheap check; most text is
         text = unicodedata.normalize("NFKC", text)
     tokens = _WORDPUNCT.findall(text.lower())
-    if any(len(tok) > 100 for tok in tokens):
-        tokens = [tok for tok in tokens if len(_DIGITS.sub("<NUM>", tok)) <= 100]
-    # digits only occur inside tokens, so one substitution over the joined line equals one per token
+    # digits -> <NUM> makes a token at most 3x + 2 longer ("1a1a" -> "<NUM>a<NUM>a"): below 33 characters, no token
+    # can pass 100 after it, and one substitution over the joined line equals one per token
+    if tokens and max(map(len, tokens)) > _LONGEST_SAFE:
+        return " ".join(tok for tok in (_DIGITS.sub("<NUM>", tok) for tok in tokens) if len(tok) <= _MAX_TOKEN)
     return _DIGITS.sub("<NUM>", " ".join(tokens))
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import Counter
 from typing import Literal
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
-from datatrove.utils.batching import batched
 from datatrove.utils.typeshelper import StatHints
 
-from filters.web.asciimath import may_use_asciimath
 from filters.web.asciimath import warm_up as asciimath_warm_up
 from filters.web.fork_sandbox import CRASH, ERROR, TIMEOUT, fork_map
 
@@ -36,7 +35,7 @@ def extract_math_text(
 
     from filters.web.math_markup import rewrite_math
 
-    if not html or not html.strip():
+    if not html or html.isspace():  # not strip(): a copy of the page
         return ""
     tree = HTMLTree.parse(html)
     counts = rewrite_math(tree, html)
@@ -69,17 +68,20 @@ def extract_math_text(
     raise ValueError(f"unknown extraction engine {engine!r}: one of {', '.join(ENGINES)}")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters, but tab, newlines and form feed
+
+
 def _binary(html: str) -> bool:
     head = html[:4096]
-    controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f")
-    return "\x00" in head or controls > len(head) // 20
+    return "\x00" in head or len(_CONTROL.findall(head)) > len(head) // 20
 
 
 class MathHtmlExtractor(PipelineStep):
     """Extracts the main text of each page with math kept as LaTeX.
 
-    Pages are extracted in forked children (`fork_map`), one per batch of `batch_size` pages, that read the
-    pages from memory shared with this process: a page that kills the extractor is quarantined as
+    Pages are extracted in forked children (`fork_map`), one per batch of up to `batch_size` pages and
+    `batch_chars` characters (a child costs ~10-40 ms to start and warm up), that read the pages from memory
+    shared with this process: a page that kills the extractor is quarantined as
     `extract_crash`, one that takes over `timeout` seconds as `extract_timeout`, and the run goes on with the
     next page. Empty, binary and oversized pages are quarantined before they reach the engine.
     """
@@ -96,7 +98,8 @@ class MathHtmlExtractor(PipelineStep):
         favor_precision: bool = False,
         max_bytes: int = 8_000_000,
         exclusion_writer=None,
-        batch_size: int = 256,
+        batch_size: int = 1000,
+        batch_chars: int = 50_000_000,
     ):
         super().__init__()
         if engine not in ENGINES:
@@ -109,6 +112,7 @@ class MathHtmlExtractor(PipelineStep):
         self.max_bytes = max_bytes
         self.exclusion_writer = exclusion_writer
         self.batch_size = batch_size
+        self.batch_chars = batch_chars
 
     def extract(self, html: str, stats: Counter | None = None) -> str:
         return extract_math_text(
@@ -136,7 +140,7 @@ class MathHtmlExtractor(PipelineStep):
         return outcomes
 
     def _precheck(self, html: str) -> tuple[str, str | None] | None:
-        if not html or not html.strip():
+        if not html or html.isspace():
             return "extract_empty", None
         if len(html) > self.max_bytes:
             return "extract_too_large", f"{len(html)} characters > max_bytes {self.max_bytes}"
@@ -144,14 +148,23 @@ class MathHtmlExtractor(PipelineStep):
             return "extract_binary", "control characters in the first 4 KB: not a text page"
         return None
 
+    def _batches(self, data: DocumentsPipeline):
+        batch, chars = [], 0
+        for doc in data:
+            batch.append(doc)
+            chars += len(doc.text)
+            if len(batch) >= self.batch_size or chars >= self.batch_chars:
+                yield batch
+                batch, chars = [], 0
+        if batch:
+            yield batch
+
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         _warm_up(self.engine)  # imported once here, not once per child
         with self.exclusion_writer or contextlib.nullcontext() as writer:
-            for batch in batched(data, self.batch_size):
+            for batch in self._batches(data):
                 checks = [self._precheck(doc.text) for doc in batch]
                 pages = [doc.text for doc, check in zip(batch, checks, strict=True) if check is None]
-                if any(may_use_asciimath(page) for page in pages):
-                    asciimath_warm_up()
                 with self.track_time("batch"):
                     extracted = iter(self._outcomes(pages) if pages else [])
                 for doc, check in zip(batch, checks, strict=True):
@@ -159,6 +172,8 @@ class MathHtmlExtractor(PipelineStep):
                     self.stat_update(StatHints.total)
                     for kind, n in counts.items():
                         self.stat_update(f"math_{kind}", value=n)
+                    if "asciimath" in counts or "asciimath_unparsed" in counts:
+                        asciimath_warm_up()  # this process builds the translator once, the next children inherit it
                     if reason:
                         self.stat_update(StatHints.dropped, f"dropped_{reason}")
                         if writer:

@@ -6,12 +6,10 @@ import functools
 import logging
 import re
 
-__all__ = ["asciimath_to_latex", "may_use_asciimath", "page_uses_asciimath", "split_backticks", "warm_up"]
+__all__ = ["asciimath_to_latex", "page_uses_asciimath", "split_backticks", "warm_up"]
 
 # ASCIIMathML.js, MathJax's AsciiMath input (v2 configs "AM_HTMLorMML", "TeX-MML-AM_CHTML", v3 "input/asciimath")
 _CONFIGURED = re.compile(r"(?i:asciimathml|asciimath2jax|input/asciimath)|[-_]AM_(?:HTMLorMML|CHTML|SVG)")
-# page_uses_asciimath's words as substrings: a page without any cannot be configured for ASCIIMath
-ASCIIMATH_WORDS = ("ASCIIMath", "AsciiMath", "sciimath", "AM_")
 _BACKTICKED = re.compile(r"(?<!\\)`([^`]+?)(?<!\\)`")
 
 
@@ -23,11 +21,6 @@ def page_uses_asciimath(scripts) -> bool:
             if text and any(word in text for word in words) and _CONFIGURED.search(text):
                 return True
     return False
-
-
-def may_use_asciimath(html: str) -> bool:
-    """Whether a page may hold ASCIIMath (a cheap superset of what the pre-pass converts)."""
-    return "math/asciimath" in html or ("`" in html and any(word in html for word in ASCIIMATH_WORDS))
 
 
 def warm_up() -> None:

@@ -22,16 +22,40 @@ from filters.web.mathml import MalformedMathML, tex_of_math
 
 __all__ = ["markup_kinds", "rewrite_math"]
 
+_MATHJAX_V2_RENDERED = {
+    "MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
+    "MathJax_MathML", "MJXc-display",
+}  # fmt: skip
+_TEX_IMAGE_URL = re.compile(
+    r"latex\.php\?|codecogs\.com/|/(?:png|gif|svg)\.latex\?|mimetex\.cgi\?|mathtex\.cgi\?|cht=tx|/latex\?|\.latex\?",
+    re.I,
+)
+_TEX_IMAGE_CLASS = re.compile(r"\b(?:latex|tex|math|equation|formula|mwe-math-fallback\S*)\b", re.I)
+# TeX in an alt text: a command, a braced script, x^2, or a one-character index (x_i, a_1); never the underscore of
+# a file or user name ("logo_2018", "dan_campbell_8a72 profile image")
+_TEX_COMMAND = re.compile(
+    r"\\[A-Za-z]{2,}|[\^_]\{|[A-Za-z0-9)]\^[A-Za-z0-9({\\]|(?:(?<!\w)[A-Za-z0-9]|\))_[A-Za-z0-9](?!\w)"
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# a <sup>/<sub> is math when it is a short exponent/index right after a symbol, never a footnote or a mark
+_SCRIPT_TEXT = re.compile(r"[\w+\-\u2212=*/().,'\u2032 ]{1,12}")
+_ORDINAL = re.compile(r"(?i)st|nd|rd|th|d|er|re|e|ème|eme|o|a|º|ª")
+_NOT_MATH_SCRIPT = re.compile(r"(?i)\[.*\]|tm|sm|mme|mlle|no")
+_MARKS = set("®©™*†‡§¶#?!")
+_SKIP_TEXT_IN = {"script", "style", "pre", "code", "textarea", "kbd", "samp", "tt", "title"}
+
+
 # The gate: one regex pass over the raw page (C) finds the tags that can hold math, so a page without them walks
 # no DOM and wraps no node (a wrapper costs a weakref entry: thousands per page). Each kind found adds its
 # selectors to one query: a walk of the whole DOM is as costly as the extraction itself, so there is only one.
 # a tag as an HTML tokenizer reads it: quotes delimit a value only right after `=`
-_TAG_REST = r"""(?:[^>"'=]|=\s*"[^"]*"|=\s*'[^']*'|[="'])*>?"""
+_TAG_REST = r"""(?:[^>"'=]+|=\s*"[^"]*"|=\s*'[^']*'|[="'])*>?"""
 _MARKUP_TAGS = re.compile(rf"<(?:(math)\b|(mjx-container)|(img\b{_TAG_REST})|(su[pb])\b|(script\b{_TAG_REST}))", re.I)
 _KINDS = (None, "math", "mjx-container", "img", "sup", "script")  # by group
-# an <img> can only be a formula with one of these in its tag (URL or class) or TeX characters in alt/title
-# (`&`: an entity may spell them); looked for in all the page's <img> tags at once
-_IMG_HINT = re.compile(r"tex|math|cht=tx|equation|formula")
+# an <img> can only be a formula with a LaTeX-image URL or class in its tag (so one of these words), or `\`, `^`,
+# `_` in alt/title (`&`: an entity may spell them); looked for in all the page's <img> tags at once (lowercased),
+# then per tag. Substrings, not `_TEX_IMAGE_URL`/`_TEX_IMAGE_CLASS`: an alternation costs 10x more here
+_IMG_WORDS = ("tex", "math", "equation", "formula", "cht=tx")
 _ALT_HINT = re.compile(r"""(?:alt|title)\s*=\s*(?:"[^"\\^_&]*[\\^_&]|'[^'\\^_&]*[\\^_&]|[^\s>"'\\^_&]*[\\^_&])""")
 _ATTRIBUTE = re.compile(r"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']*))""")
 _SELECTORS = {
@@ -47,6 +71,9 @@ ALL_KINDS = frozenset(_SELECTORS)
 
 def _img_may_be_tex(tag: str) -> bool:
     """`_Rewriter.images`'s test, read from the raw tag."""
+    low = tag.lower()
+    if not (any(word in low for word in _IMG_WORDS) or _ALT_HINT.search(low)):
+        return False
     attrs: dict[str, str] = {}
     for m in _ATTRIBUTE.finditer(tag, 4):
         value = m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None else m.group(4)
@@ -66,7 +93,7 @@ def markup_kinds(html: str) -> frozenset[str]:
             kinds.add(_KINDS[m.lastindex])
     if images:
         tags = "\n".join(images).lower()
-        if (_IMG_HINT.search(tags) or _ALT_HINT.search(tags)) and any(_img_may_be_tex(tag) for tag in images):
+        if (any(word in tags for word in _IMG_WORDS) or _ALT_HINT.search(tags)) and any(map(_img_may_be_tex, images)):
             kinds.add("img")
     if scripts:
         tags = "\n".join(scripts).lower()
@@ -76,25 +103,6 @@ def markup_kinds(html: str) -> frozenset[str]:
         if "`" in html and any(word in tags for word in ("asciimath", "am_", "mathjax")):
             kinds.add("asciimath")
     return frozenset(kinds)
-
-
-_MATHJAX_V2_RENDERED = {
-    "MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
-    "MathJax_MathML", "MJXc-display",
-}  # fmt: skip
-_TEX_IMAGE_URL = re.compile(
-    r"latex\.php\?|codecogs\.com/|/(?:png|gif|svg)\.latex\?|mimetex\.cgi\?|mathtex\.cgi\?|cht=tx|/latex\?|\.latex\?",
-    re.I,
-)
-_TEX_IMAGE_CLASS = re.compile(r"\b(?:latex|tex|math|equation|formula|mwe-math-fallback\S*)\b", re.I)
-_TEX_COMMAND = re.compile(r"\\[A-Za-z]{2,}|[\^_]\{|[A-Za-z0-9)][\^_][A-Za-z0-9({\\]")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-# a <sup>/<sub> is math when it is a short exponent/index right after a symbol, never a footnote or a mark
-_SCRIPT_TEXT = re.compile(r"[\w+\-\u2212=*/().,'\u2032 ]{1,12}")
-_ORDINAL = re.compile(r"(?i)st|nd|rd|th|d|er|re|e|ème|eme|o|a|º|ª")
-_NOT_MATH_SCRIPT = re.compile(r"(?i)\[.*\]|tm|sm|mme|mlle|no")
-_MARKS = set("®©™*†‡§¶#?!")
-_SKIP_TEXT_IN = {"script", "style", "pre", "code", "textarea", "kbd", "samp", "tt", "title"}
 
 
 def _classes(el) -> str:
@@ -252,7 +260,9 @@ class _Rewriter:
 
     def images(self, elements) -> None:
         for img in elements:
-            if img.parent is None:
+            # inside <noscript>: a copy for browsers without scripts that no engine extracts (Wikipedia has one per
+            # formula), not worth rewriting
+            if (parent := img.parent) is None or parent.tag == "noscript":
                 continue
             src = img.getattr("src") or ""
             alt = (img.getattr("alt") or img.getattr("title") or "").strip()
