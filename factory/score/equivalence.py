@@ -14,6 +14,7 @@ _MAX_SYMPY_CHARS = 200  # sympy can take minutes on long expressions; long answe
 _TEXT_WRAP = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
 _TRAILING_UNIT = re.compile(r"^(.*?\d)\s*(?:\\[,;!: ]|~|\s)*(?:[a-zA-Z][a-zA-Z ./^\d]*|°|\\circ|\^\{?\\circ\}?)$")
 _LHS = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?=\S)")
+_MATRIX = re.compile(r"\\begin\{[pbvB]?matrix\}(.*?)\\end\{[pbvB]?matrix\}", re.S)
 _THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+)(?![\d])")
 
 
@@ -24,11 +25,17 @@ def normalize(answer) -> str:
     s = re.sub(r"^#+\s*", "", s)
     for _ in range(3):
         s = re.sub(r"^\\boxed\s*\{(.*)\}$", r"\1", s.strip(), flags=re.S)
+    s = _MATRIX.sub(lambda m: "(" + ",".join(re.split(r"\\\\|&", m.group(1))) + ")", s)  # vectors as tuples
+    s = re.sub(r"\\[()\[\]]", "", s)  # \( \) \[ \] math delimiters
+    s = s.replace("\\{", "{").replace("\\}", "}")  # sets: \{1, 2\}
     s = s.replace("$", "").replace("\\!", "").replace("\\left", "").replace("\\right", "")
+    s = re.sub(r"\\sqrt\s*(\d)", r"\\sqrt{\1}", s)  # \sqrt3 is \sqrt{3} (one digit: \sqrt23 is \sqrt{2}3)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
     s = re.sub(r"\\[,;: ]", "", s).replace("~", "")
     s = s.replace("\\%", "%").replace("\\$", "")
     s = _TEXT_WRAP.sub(r"\1", s)
+    s = re.sub(r"\^\s*\{?\\circ\}?|°", "", s)  # degrees, also inside tuples: (45^\circ, 60^\circ)
+    s = re.sub(r"\s+and\s+", ",", s)  # "5 and 15": two answers
     s = _LHS.sub("", s.strip())
     s = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), s)
     s = s.strip().rstrip(".").strip()
@@ -140,15 +147,43 @@ def math_equal(pred, gold, rel_tol: float | None = None) -> bool:
     pn, gn = to_number(p), to_number(g)
     if pn is not None and gn is not None:
         return numbers_equal(pn, gn, rel_tol)
-    if _tuple_parts(p) and _tuple_parts(g):
-        ps, gs = _tuple_parts(p), _tuple_parts(g)
-        return len(ps) == len(gs) and all(math_equal(x, y, rel_tol) for x, y in zip(ps, gs))
+    if (ps := _list_parts(p)) and (gs := _list_parts(g)):
+        (pitems, pordered), (gitems, gordered) = ps, gs
+        if len(pitems) != len(gitems):
+            return False
+        if pordered and gordered:  # tuples, intervals, vectors: in order
+            return all(math_equal(x, y, rel_tol) for x, y in zip(pitems, gitems))
+        left = list(gitems)  # a set or a bare list of answers: in any order
+        for x in pitems:
+            match = next((i for i, y in enumerate(left) if math_equal(x, y, rel_tol)), None)
+            if match is None:
+                return False
+            left.pop(match)
+        return True
     return sympy_equal(p, g)
 
 
-def _tuple_parts(s: str) -> list[str] | None:
-    """ "(1,2)" / "1,2" -> ["1", "2"]; None if not a flat comma list."""
-    inner = s[1:-1] if s[:1] in "([" and s[-1:] in ")]" else s
-    if "," not in inner or any(c in inner for c in "([{"):
-        return None
-    return inner.split(",")
+def _list_parts(s: str) -> tuple[list[str], bool] | None:
+    """ "(1,2)" -> (["1", "2"], ordered); "{1,2}" / "1,2" / "(1,2),(3,4)" -> (parts, unordered); None if there
+    is no comma outside brackets and braces."""
+    wrapped = s[:1] in "([{" and _closing(s, 0) == len(s) - 1
+    ordered = wrapped and s[0] != "{"
+    inner = s[1:-1] if wrapped else s
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(inner):
+        depth += (c in "([{") - (c in ")]}")
+        if c == "," and depth == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+    parts.append(inner[start:])
+    return (parts, ordered) if len(parts) > 1 and all(parts) else None
+
+
+def _closing(s: str, start: int) -> int:
+    """Where the bracket opened at `start` closes (any bracket kind counts), or -1."""
+    depth = 0
+    for i in range(start, len(s)):
+        depth += (s[i] in "([{") - (s[i] in ")]}")
+        if depth == 0:
+            return i
+    return -1

@@ -21,12 +21,18 @@ MC_PATTERNS = [
     re.compile(rf"(?<![A-Za-z]){_L}{_END}\s+(?i:is\s+(?:the\s+)?correct)"),
     re.compile(rf"(?i:answer\s+is)\s*:?\s*(?i:option\s+)?{_L}{_END}"),
     re.compile(rf"\\boxed\{{\s*(?:\\text\{{)?\(?([{LETTERS}])\)?(?:\}})?\s*\}}"),
+    re.compile(rf"答案\s*(?:是|为|應為|应为)?\s*[:：]?\s*(?:选项\s*)?{_L}{_END}"),  # OpenCompass's Chinese prompts
+    re.compile(rf"(?i:\b(?:choose|select|pick)\s+(?:option\s+)?){_L}{_END}"),
 ]
 _LONE_LETTER = re.compile(rf"^\W*{_L}\W*$")
 
 _JSON_ANSWER = re.compile(r'"answer"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|(-?[\d.]+(?:[eE][-+]?\d+)?))', re.S)
 _FINAL_ANSWER = re.compile(r"final\s+answer\s+is\s*:?\s*\$+(.+?)\$+", re.I | re.S)
 _ANSWER_IS = re.compile(r"answer\s+is\s*:?\s*", re.I)
+_ANSWER_LINE = re.compile(
+    r"^[ \t*#>]*answer[ \t*]*[:：][ \t*]*(.+?)[ \t*]*$", re.I | re.M
+)  # simple-evals: "Answer: X"
+_DELIMITERS = re.compile(r"^\s*(?:\$+|\\\(|\\\[)\s*(.*?)\s*(?:\$+|\\\)|\\\])\s*$", re.S)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+")
 
 
@@ -115,13 +121,24 @@ def extract_math(text: str) -> str | None:
         return last_boxed(final) or final
     if (boxed := last_boxed(text)) is not None:
         return boxed
+    if lines := _ANSWER_LINE.findall(text):
+        if line := _unwrap(lines[-1]):
+            return line
     if hits := list(_ANSWER_IS.finditer(text)):
         tail = text[hits[-1].end() :].strip()
-        tail = re.split(r"\n|(?<=[^\d])\.(?:\s|$)|\.$", tail, maxsplit=1)[0].strip().strip("$ ")
-        if tail:
+        tail = re.split(r"\n|(?<=[^\d])\.(?:\s|$)|\.$", tail, maxsplit=1)[0]
+        if tail := _unwrap(tail):
             return tail
     numbers = _NUMBER.findall(text)
     return numbers[-1].replace(",", "") if numbers else None
+
+
+def _unwrap(answer: str) -> str:
+    """An answer without its trailing full stop and its math delimiters: `$x$`, `\\(x\\)`, `\\[x\\]`."""
+    answer = answer.strip().rstrip(".").strip()
+    if match := _DELIMITERS.match(answer):
+        answer = match.group(1)
+    return answer.strip("$ ")
 
 
 def gold_choice(gold) -> str | None:

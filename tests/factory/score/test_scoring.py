@@ -33,6 +33,30 @@ def test_multiple_choice_letters(text, letter):
     assert extract_choice(text) == letter
 
 
+# how common harnesses' models phrase a letter (lm-eval-harness CoT, OpenCompass incl. its Chinese prompts,
+# simple-evals' "Answer: $LETTER", Minerva's "Final Answer: ... I hope it is correct.", ZeroEval's JSON)
+EVAL_STYLE_CHOICES = [
+    ("Let's think step by step. The force doubles, so the answer is (B).", "B"),
+    ("Reasoning about each option...\n\nANSWER: D", "D"),
+    ("Answer: B) 42 N", "B"),
+    ("The correct option is **B**.", "B"),
+    ("Final Answer: The final answer is C. I hope it is correct.", "C"),
+    ("so we pick $\\boxed{\\text{(C)}}$", "C"),
+    ("Answer: A\n\nExplanation: B is wrong because the mass doubles.", "A"),
+    ('{"reasoning": "B and C are out", "answer": "(A)"}', "A"),
+    ("经过计算，答案是 C", "C"),
+    ("答案：B", "B"),
+    ("Option (D) is the correct answer.", "D"),
+    ("Comparing the two, I would choose B.", "B"),
+    ("So, the correct choice is (A) 3.2 m/s.", "A"),
+]
+
+
+@pytest.mark.parametrize(("text", "letter"), EVAL_STYLE_CHOICES)
+def test_multiple_choice_letters_as_eval_harnesses_write_them(text, letter):
+    assert extract_choice(text) == letter
+
+
 def test_choice_by_option_text_when_no_letter_is_given():
     options = ["10 N", "100 N", "1 N", "0 N"]
     assert extract_choice("The net force on the block comes out as 100 N.", options) == "B"
@@ -54,6 +78,26 @@ MATH = [
     ("no answer here", None),
     (None, None),
 ]
+
+
+EVAL_STYLE_MATH = [
+    ("Therefore, the final answer is $\\boxed{\\frac{3}{4}}$. I hope it is correct.", "\\frac{3}{4}"),
+    ("Final Answer: The final answer is $18$. I hope it is correct.", "18"),  # Minerva / lm-eval
+    ("Adding the parts.\nANSWER: 42", "42"),
+    ("Adding the parts.\nAnswer: \\frac{3}{4}", "\\frac{3}{4}"),  # simple-evals: not the last number, 4
+    ("**Answer:** $x = 5$", "x = 5"),
+    ("She has 18 left.\n#### 18", "18"),  # GSM8K-style
+    ("So the answer is \\(\\frac{1}{2}\\).", "\\frac{1}{2}"),
+    ("**Final Answer**\n\\[\n\\boxed{42}\n\\]", "42"),
+    ('{"reasoning": "...", "answer": "$\\\\frac{3}{4}$"}', "$\\frac{3}{4}$"),
+    ("The final answer is 18.", "18"),
+    ("Thus the total cost is $\\$12.50$.", "12.50"),
+]
+
+
+@pytest.mark.parametrize(("text", "answer"), EVAL_STYLE_MATH)
+def test_math_extraction_as_eval_harnesses_write_it(text, answer):
+    assert extract_math(text) == answer
 
 
 @pytest.mark.parametrize(("text", "answer"), MATH)
@@ -82,6 +126,19 @@ EQUAL = [
     ("3.2", "\\pi", False),
     ("\\text{East}", "east", True),
     (None, "1", False),
+    ("\\(\\frac{1}{2}\\)", "0.5", True),  # \( \) delimiters
+    ("\\dfrac{\\sqrt{3}}{2}", "\\frac{\\sqrt3}{2}", True),
+    ("\\{-2, -1, 1, 2\\}", "-2,-1,1,2", True),  # a set
+    ("2400, 1350, 864", "864,1350,2400", True),  # several answers: any order
+    ("(2, 1)", "(1,2)", False),  # a tuple: in order
+    ("5 \\text{ and } 15", "5,15", True),
+    ("(45^\\circ, 60^\\circ)", "(45,60)", True),
+    (
+        "\\begin{pmatrix} \\frac{1}{5} \\\\ -\\frac{18}{5} \\end{pmatrix}",
+        "\\begin{pmatrix}1/5\\\\-18/5\\end{pmatrix}",
+        True,
+    ),
+    ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix}2\\\\1\\end{pmatrix}", False),
 ]
 
 
