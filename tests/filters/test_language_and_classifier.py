@@ -95,3 +95,36 @@ def test_demo_classifier_warns_at_preflight(make_recipe, classifier_model, tmp_p
     assert "is a demo model" in capsys.readouterr().err
     real = load_recipe(str(make_recipe(stages={"classifier": {"model": str(classifier_model)}})), [])
     assert preflight(real) == [] and "demo" not in capsys.readouterr().err
+
+
+def _reference_preprocess(text: str) -> str:
+    """MegaMath's preprocessing written plainly (the first implementation): NFKC, lowercase, word-punct tokens,
+    digits -> <NUM> per token, tokens over 100 characters (after that) dropped."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text).lower()
+    tokens = (re.sub(r"\d+", "<NUM>", tok) for tok in re.findall(r"\w+|[^\w\s]+", text))
+    return " ".join(tok for tok in tokens if len(tok) <= 100)
+
+
+def test_fast_megamath_preprocessing_is_byte_identical_to_the_plain_one():
+    import random
+
+    rng = random.Random(7)
+    alphabet = list("ab xyzXYZ0123456789_.,;:!?-+=()[]{}<>$\\^'\"\n\t \u00a0\u2028\u200b\u2212αβΣéß\u0130") + [
+        "\uff21",  # fullwidth A: NFKC -> A
+        "\uff11",  # fullwidth 1: NFKC -> 1
+        "\u00b2",  # superscript 2: NFKC -> 2
+        "\ufb01",  # fi ligature
+        "\u3000",  # ideographic space
+        "\x1c",  # a separator str.split() and \s agree on
+    ]
+    texts = ["", "   ", "Hello, World!! 42 times", "x" * 101, "1a" * 17, "1a" * 16 + "1", "a1" * 40 + " end"]
+    texts += ["9" * 120, "id x" + "7" * 150 + "y ok"]  # over 100 only before digits -> <NUM>: kept
+    # tokens around 100 characters, before and after digits -> <NUM> (hashes, hex, long numbers)
+    texts += ["sha " + "".join(rng.choice("0123456789abcdef") for _ in range(n)) for n in range(30, 110, 7)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(3000)]
+    for text in texts:
+        assert megamath_preprocess(text) == _reference_preprocess(text), repr(text)
+        assert megamath_tokens(text) == (_reference_preprocess(text).split(" ") if _reference_preprocess(text) else [])

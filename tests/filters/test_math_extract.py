@@ -230,3 +230,116 @@ def test_extractor_quarantines_bad_pages_and_goes_on():
     assert "bad markup" in next(d for d in writer.docs if d.id == "2").metadata["filter_detail"]
     assert step.stats["total"].total == 8 and step.stats["forwarded"].total == 1
     assert step.stats["math_mathjax_script"].total == 1
+
+
+# --- the gate: a cheap scan of the raw page that skips markup kinds it cannot hold -------------------------------
+
+GATE_PAGES = {
+    "none": "<p>Plain prose with a <a href='/x_y'>link</a> and <img src='/cat_photo_2018.jpg' alt='my_cat_2018'>.</p>",
+    "upper": '<P>Area <IMG SRC="/cgi-bin/mimetex.cgi?\\pi r^2" ALT="\\pi r^2"> here.</P>',
+    "entity_alt": '<p>Square <img src="/eq/17.png" alt="x&#94;2 + y&#x5f;1"> is it.</p>',
+    "gt_in_alt": '<p>Bound <img src="/eq/3.png" alt="a > b^2"> holds.</p>',
+    "no_space": '<p>Sum <img src="/eq/4.png"alt="\\sum_k k"class="x"> ok.</p>',
+    "class_only": '<p>Let <img class="tex" src="/i/5.png" alt="n!"> be.</p>',
+    "noscript": '<p>See <noscript><img class="latex" alt="\\alpha"></noscript> it.</p>',
+    "sup": "<p>We have x<sup>2</sup> and a footnote.<sup>[3]</sup></p>",
+    "mathml": "<p>Then <MATH><mi>x</mi><mo>+</mo><mn>1</mn></MATH> grows.</p>",
+    "script": '<p>Now <script type="MATH/TEX">y^3</script><script type="math/tex">z_2</script> done.</p>',
+    "v3": '<p><mjx-container class="MathJax" jax="CHTML"><mjx-assistive-mml><math><mi>k</mi></math>'
+    "</mjx-assistive-mml></mjx-container></p>",
+    "asciimath": "<p>Solve `x^2=4` now.</p>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GATE_PAGES))
+def test_gate_changes_nothing_but_the_time(name):
+    """The extraction with the gate equals the extraction that walks every candidate (no gate)."""
+
+    from resiliparse.parse.html import HTMLTree
+
+    from filters.web.math_markup import rewrite_math
+
+    head = '<script src="https://cdn.example.org/ASCIIMathML.js"></script>' if name == "asciimath" else ""
+    html = _page(GATE_PAGES[name], head)
+    gated, everything = HTMLTree.parse(html), HTMLTree.parse(html)
+    counts = rewrite_math(gated, html)
+    assert counts == rewrite_math(everything)
+    assert gated.document.html == everything.document.html
+    if name != "none" and name != "noscript":
+        assert sum(counts.values()) > 0, "each page above holds math the pre-pass rewrites"
+
+
+def test_gate_finds_nothing_on_pages_without_math_markup():
+    from filters.web.math_markup import markup_kinds
+
+    assert markup_kinds(_page(GATE_PAGES["none"])) == frozenset()
+    assert markup_kinds(_page("<p>E = mc<sup>2</sup></p>")) == {"sup"}
+    assert markup_kinds(_page(GATE_PAGES["entity_alt"])) == {"img"}
+    # backticks are ASCIIMath only on a page that loads a renderer
+    assert markup_kinds(_page(GATE_PAGES["asciimath"])) == frozenset()
+
+
+def test_file_and_user_names_in_alt_texts_are_not_formulas():
+    body = (
+        '<p>Posted by <img src="/u/9.png" alt="dan_campbell_8a72 profile image"> today '
+        '<img src="/i/logo.png" alt="inexhibit_logo_2018"> and '
+        '<img src="/eq/1.png" alt="x_i + a_1"> here.</p>'
+    )
+    text = extract_math_text(_page(body))
+    assert "$x_i + a_1$" in text
+    assert "dan_campbell" not in text and "inexhibit_logo" not in text
+
+
+# --- the forked child: crash and hang cost one page, results equal the in-process extraction -----------------------
+
+
+def _crashy(item):
+    if item == "crash":
+        os._exit(3)
+    if item == "hang":
+        time.sleep(30)
+    if item == "raise":
+        raise KeyError("no such thing")
+    return item.upper()
+
+
+def test_fork_map_reports_each_failure_on_its_item_and_goes_on():
+    from filters.web.fork_sandbox import CRASH, ERROR, OK, TIMEOUT, fork_map
+
+    items = ["a", "crash", "b", "hang", "raise", "c", "crash", "crash"]
+    start = time.monotonic()
+    outcomes = fork_map(_crashy, items, timeout=0.5)
+    assert outcomes == [
+        (OK, "A"),
+        (CRASH, None),
+        (OK, "B"),
+        (TIMEOUT, None),
+        (ERROR, "KeyError: 'no such thing'"),
+        (OK, "C"),
+        (CRASH, None),
+        (CRASH, None),
+    ]
+    assert time.monotonic() - start < 5  # one timeout, not a hang
+    assert fork_map(_crashy, [], timeout=1) == []
+
+
+def test_step_output_equals_in_process_extraction_across_batches():
+    from filters.web.math_markup import rewrite_math  # noqa: F401  (imported before the fork, as a worker would)
+
+    pages = [_page(body, head) for body, head in [
+        (GATE_PAGES["upper"], ""),
+        (GATE_PAGES["sup"], ""),
+        ("<p>CRASH here</p>", ""),
+        (GATE_PAGES["asciimath"], '<script src="/js/ASCIIMathML.js"></script>'),
+        (GATE_PAGES["script"], ""),
+        (GATE_PAGES["none"], ""),
+    ]]  # fmt: skip
+    writer = ListWriter()
+    # batches of two pages and of few characters: a new child per batch, and after the crash
+    step = SlowOrCrashing(timeout=5, exclusion_writer=writer, batch_size=2, batch_chars=3 * len(pages[0]))
+    kept = list(step.run(iter(Document(text=html, id=str(i)) for i, html in enumerate(pages))))
+    assert [d.id for d in kept] == ["0", "1", "3", "4", "5"]
+    for doc in kept:
+        assert doc.text == extract_math_text(pages[int(doc.id)])
+    assert [(d.id, d.metadata["filter_reason"]) for d in writer.docs] == [("2", "extract_crash")]
+    assert step.stats["math_asciimath"].total == 1 and step.stats["math_tex_image"].total == 1
