@@ -182,9 +182,11 @@ def select_arms(settings: dict, seed: int, data_root: Path, quarantine: Path, di
             ROW, pl.col("_tokens").alias("tokens"), _selection_score(arm).alias("selection_score"), "_id"
         )
         arms.append(_arm_stats(arm, chosen, shortfall))
-    for key, column in (("token_hist", "tokens"), ("score_hist", "selection_score")):
-        for arm, hist in zip(arms, _histograms([chosen_rows[a["name"]][column] for a in settings["arms"]])):
-            arm[key] = hist
+    names = [a["name"] for a in settings["arms"]]
+    for arm, hist in zip(arms, _histograms([chosen_rows[n]["tokens"] for n in names], log=True)):
+        arm["token_hist"] = hist  # lengths are long-tailed: log bins, shared so the arms overlay
+    for arm, name in zip(arms, names):  # selection scores differ in kind per arm (tokens, a classifier, 0-10)
+        arm["score_hist"] = _histograms([chosen_rows[name]["selection_score"]])[0]
     reasons = problems.select(ROW, pl.col("_problem").alias("filter_reason"))
     write_outputs(files, chosen_rows, reasons, data_root, quarantine)
     return {
@@ -234,18 +236,24 @@ def _arm_stats(arm: dict, chosen: pl.DataFrame, shortfall: str | None) -> dict:
     }
 
 
-def _histograms(values: list[pl.Series], bins: int = 30) -> list[dict | None]:
-    """Per arm, counts over bins shared by every arm (so the card's plot overlays them); None: no values."""
+def _histograms(values: list[pl.Series], bins: int = 30, log: bool = False) -> list[dict | None]:
+    """Per series, counts over bins they share (so a plot overlays them); `log`: log-spaced bins over the values
+    >= 1. None for a series with no values."""
     import numpy as np
 
     arrays = [v.drop_nulls().cast(pl.Float64).to_numpy() for v in values]
+    if log:
+        arrays = [a[a >= 1] for a in arrays]
     present = [a for a in arrays if len(a)]
     if not present:
         return [None] * len(arrays)
     lo, hi = min(float(a.min()) for a in present), max(float(a.max()) for a in present)
-    edges = np.histogram_bin_edges([], bins=bins, range=(lo, hi) if hi > lo else (lo - 0.5, lo + 0.5))
+    if log and hi > lo:
+        edges = np.geomspace(lo, hi, bins + 1)
+    else:
+        edges = np.histogram_bin_edges([], bins=bins, range=(lo, hi) if hi > lo else (lo - 0.5, lo + 0.5))
     return [
-        {"edges": [round(float(e), 6) for e in edges], "counts": np.histogram(a, edges)[0].tolist()}
+        {"edges": [round(float(e), 6) for e in edges], "counts": np.histogram(a, edges)[0].tolist(), "log": log}
         if len(a)
         else None
         for a in arrays
