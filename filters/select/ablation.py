@@ -19,7 +19,7 @@ from datatrove.utils.typeshelper import StatHints
 
 from filters.select import selectors
 from filters.select.arm_writer import write_outputs
-from filters.select.pool import ROW, pool_batches, pool_files, pool_schema, problem_expr
+from filters.select.pool import INVALID, ROW, pool_batches, pool_files, pool_schema, problem_expr
 from filters.select.train_config import write_training_configs
 
 
@@ -77,12 +77,16 @@ def narrow_frame(settings: dict, seed: int, difficulty: Path | None) -> tuple[pl
     ]
     count, order = token_counter(settings["tokenizer"]), tiebreak(seed)
     parts, problems = [], []
-    for offset, batch in pool_batches(files, keep):
+    for offset, batch in pool_batches(files, [*keep, INVALID]):
         tokens = count(batch.column(text_key)) if text_key in keep else pa.nulls(batch.num_rows, pa.int64())
         for name in texts:  # the long texts become presence flags before polars sees the batch
             batch = batch.set_column(batch.schema.get_field_index(name), name, _present(batch.column(name)))
         frame = pl.from_arrow(batch).with_row_index(ROW, offset=offset).with_columns(pl.Series("_tokens", tokens))
         frame = frame.with_columns(derived).drop(*texts, *copies)
+        if INVALID in frame.columns:
+            invalid = pl.col(INVALID).is_not_null()
+            frame = frame.with_columns(_problem=pl.when(invalid).then(pl.lit("invalid_json")).otherwise("_problem"))
+            frame = frame.drop(INVALID)
         problems.append(frame.filter(pl.col("_problem").is_not_null()).select(ROW, "_problem"))
         parts.append(frame.filter(pl.col("_problem").is_null()).drop("_problem").with_columns(order))
         if len(parts) >= 256:  # compact: thousands of tiny frames cost more than their rows

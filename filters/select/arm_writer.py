@@ -14,7 +14,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from filters.select.pool import ROW, pool_batches, pool_schema
+from filters.select.pool import INVALID, ROW, pool_batches, pool_schema
 
 SHARD = "000_train-00000.parquet"  # datatrove's name: finalize renames it by content
 ADDED = (pa.field("tokens", pa.int64()), pa.field("selection_score", pa.float64()))
@@ -70,8 +70,10 @@ def write_outputs(
     (quarantine / "00000.jsonl").unlink(missing_ok=True)
     sink = None
     try:
-        for offset, batch in pool_batches(files, names, wanted):
+        for offset, batch in pool_batches(files, [*names, INVALID], wanted):
             end = offset + batch.num_rows
+            lines = batch.column(INVALID) if INVALID in batch.schema.names else None
+            batch = batch.drop_columns([INVALID]) if lines is not None else batch
             for name, rows in positions.items():
                 lo, hi = np.searchsorted(rows, (offset, end))
                 if hi > lo:
@@ -84,8 +86,11 @@ def write_outputs(
                 if sink is None:
                     quarantine.mkdir(parents=True, exist_ok=True)
                     sink = (quarantine / "00000.jsonl").open("wb")
-                part = pl.from_arrow(batch.take(pa.array(bad[lo:hi] - offset)))
-                part.with_columns(reasons["filter_reason"][int(lo) : int(hi)]).write_ndjson(sink)
+                taken = pa.array(bad[lo:hi] - offset)
+                part = pl.from_arrow(batch.take(taken)).with_columns(reasons["filter_reason"][int(lo) : int(hi)])
+                if lines is not None and lines.null_count < len(lines):  # the unparseable line itself
+                    part = part.with_columns(pl.Series("line", lines.take(taken)))
+                part.write_ndjson(sink)
     finally:
         for writer in writers.values():
             writer.close()

@@ -17,7 +17,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.typeshelper import StatHints
 
 from filters.books.qa_llm import REFUSAL, CompletionStep
-from filters.select.pool import ROW, pool_files, scan_pool
+from filters.select.pool import ROW, pool_batches, pool_files, pool_schema
 
 _SCORE = re.compile(r"(?:score|rating)\s*(?:\*\*)?\s*[:=]?\s*(?:\*\*)?\s*(10|[0-9])(?:\s*/\s*10)?\b", re.I)
 _LONE = re.compile(r"^\W*(10|[0-9])(?:\s*/\s*10)?\W*$")
@@ -38,24 +38,25 @@ class DifficultyQuestions(PipelineStep):
         s = self.settings
         files = pool_files(s["path"], s["format"], s["glob"], s["pool_config"])
         keys = [s["id_key"], s["question_key"], s["reference_key"]]
-        frame = scan_pool(files)
-        if missing := [k for k in keys if k not in frame.collect_schema().names()]:
+        if missing := [k for k in keys if k not in pool_schema(files).names]:
             raise ValueError(f"difficulty selection needs pool fields {missing}")
-        rows = (
-            frame.filter((pl.col(ROW) % world_size) == rank)
-            .select(keys)
-            .filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-            .collect(engine="streaming")
-        )
-        for pool_id, question, reference in rows.iter_rows():
-            self.stat_update(StatHints.total)
-            for j in range(self.k):
-                self.stat_update(StatHints.forwarded)
-                yield Document(
-                    text=str(question),
-                    id=f"{pool_id}#{j}",
-                    metadata={"pool_id": str(pool_id), "sample": j, "answer": str(reference)},
-                )
+        for offset, batch in pool_batches(files, keys):
+            rows = (
+                pl.from_arrow(batch)
+                .with_row_index(ROW, offset=offset)
+                .filter((pl.col(ROW) % world_size) == rank)
+                .select(keys)
+                .filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+            )
+            for pool_id, question, reference in rows.iter_rows():
+                self.stat_update(StatHints.total)
+                for j in range(self.k):
+                    self.stat_update(StatHints.forwarded)
+                    yield Document(
+                        text=str(question),
+                        id=f"{pool_id}#{j}",
+                        metadata={"pool_id": str(pool_id), "sample": j, "answer": str(reference)},
+                    )
 
 
 class SampledAnswerParser(CompletionStep):

@@ -1,4 +1,4 @@
-"""The pool an ablation selects from, read lazily or batch by batch (never whole into memory).
+"""The pool an ablation selects from, read batch by batch (never whole into memory).
 
 A pool is parquet, jsonl, or an earlier factory build (its data/CONFIG/*.parquet). Every row has `_row`, its
 position in the pool (files in sorted order, blank jsonl lines not counted), which arms are cut by and written
@@ -8,6 +8,7 @@ back from. `pool_batches` streams it in batches of about `BATCH_BYTES` decoded b
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 ROW = "_row"
+INVALID = "_invalid_json"  # jsonl only, when asked for: the raw line where a line is not a JSON object
 BATCH_BYTES = 1 << 20  # decoded bytes per batch: a 20 KB-per-row pool reads ~50 rows at a time
 MAX_BATCH_ROWS = 65_536
 JSONL_SCHEMA_ROWS = 10_000
@@ -37,28 +39,30 @@ def _is_parquet(files: list[Path]) -> bool:
     return all(f.suffix == ".parquet" for f in files)
 
 
-def scan_pool(files: list[Path]) -> pl.LazyFrame:
-    """All files as one lazy frame with a `_row` index; parquet or JSON lines by suffix."""
-    if _is_parquet(files):
-        frame = pl.scan_parquet([str(f) for f in files])
-    else:
-        frame = pl.scan_ndjson([str(f) for f in files], infer_schema_length=JSONL_SCHEMA_ROWS)
-    return frame.with_row_index(ROW)
-
-
 def pool_schema(files: list[Path]) -> pa.Schema:
     """The pool's Arrow schema: the parquet files' unified, or the one polars infers from the jsonl files."""
     if _is_parquet(files):
         return pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
-    schema = pl.scan_ndjson([str(f) for f in files], infer_schema_length=JSONL_SCHEMA_ROWS).collect_schema()
-    return pl.DataFrame(schema=schema).to_arrow(compat_level=pl.CompatLevel.oldest()).schema
+    sample = []  # the first JSONL_SCHEMA_ROWS lines that are JSON objects (others are quarantined, not inferred)
+    for path in files:
+        for chunk in _line_chunks(path):
+            sample += [line for line in chunk if _json_object(line)][: JSONL_SCHEMA_ROWS - len(sample)]
+            if len(sample) >= JSONL_SCHEMA_ROWS:
+                break
+        if len(sample) >= JSONL_SCHEMA_ROWS:
+            break
+    if not sample:
+        return pa.schema([])
+    frame = pl.read_ndjson(io.BytesIO(b"\n".join(sample)), infer_schema_length=None)
+    return frame.clear().to_arrow(compat_level=pl.CompatLevel.oldest()).schema
 
 
 def pool_batches(
     files: list[Path], columns: list[str] | None = None, wanted=None
 ) -> Iterator[tuple[int, pa.RecordBatch]]:
     """(offset of the first row, batch) over the whole pool in order, with only `columns` (None: all; a column
-    the pool lacks is left out). `wanted`, sorted row positions, lets parquet skip row groups holding none."""
+    the pool lacks is left out; `INVALID` asks jsonl pools for the raw text of lines that are not JSON objects).
+    `wanted`, sorted row positions, lets parquet skip row groups holding none."""
     schema = pool_schema(files)
     names = [f.name for f in schema if columns is None or f.name in columns]
     offset = 0
@@ -83,11 +87,29 @@ def pool_batches(
     polars_schema = pl.from_arrow(schema.empty_table()).schema
     for path in files:
         for lines in _line_chunks(path):
-            frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), schema=polars_schema)
-            batch = frame.select(names).to_arrow(compat_level=pl.CompatLevel.oldest())
+            raw = [None] * len(lines)
+            try:
+                frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), schema=polars_schema)
+            except pl.exceptions.ComputeError:
+                if not (bad := [i for i, line in enumerate(lines) if not _json_object(line)]):
+                    raise  # valid JSON of another type than inferred: the pool's own error
+                for i in bad:  # an empty row in its place, quarantined by the caller with the line
+                    raw[i], lines[i] = lines[i].decode("utf-8", "replace"), b"{}"
+                frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), schema=polars_schema)
+            if columns is not None and INVALID in columns:
+                frame = frame.with_columns(pl.Series(INVALID, raw, pl.String))
+            batch = frame.select(names + ([INVALID] if INVALID in frame.columns else []))
+            batch = batch.to_arrow(compat_level=pl.CompatLevel.oldest())
             for part in batch.to_batches():
                 yield offset, part
                 offset += part.num_rows
+
+
+def _json_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def _any_between(wanted, lo: int, hi: int) -> bool:

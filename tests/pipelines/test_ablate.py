@@ -241,3 +241,16 @@ def test_user_named_arms_are_configs_in_card_manifest_training_and_load(tmp_path
     longest = arm(out, "longest_2k")
     assert loaded["id"] == longest["id"].to_list() and longest["tokens"].sum() <= 2000
     assert longest["tokens"].min() >= arm(out, "rand-B")["tokens"].median()  # the longest, not a random cut
+
+
+def test_lines_that_are_not_json_objects_are_quarantined_with_the_line(tmp_path):
+    path = write_pool(tmp_path / "src", n=30, seed=1)
+    with path.open("a") as f:
+        f.write('{"id": "cut", "response": "the file was trunc\n[1, 2, 3]\n\n')
+    out = run(tmp_path, path.parent, "invalid", arms=[{"name": "random"}], size={"n": 5})
+    removed = [json.loads(line) for line in (out / "removed" / "select" / "00000.jsonl").read_text().splitlines()]
+    invalid = [r for r in removed if r["filter_reason"] == "invalid_json"]
+    assert [r["line"] for r in invalid] == ['{"id": "cut", "response": "the file was trunc', "[1, 2, 3]"]
+    funnel = json.loads((out / "manifest.json").read_text())["funnel"]
+    assert funnel["read"] == 32 and funnel["adds_up"]  # the blank line is not a row; both bad lines are
+    assert len(arm(out, "random")) == 5
