@@ -324,7 +324,10 @@ def _per_subject(layout: OutputLayout) -> list[dict]:
             dropped[stage] = dropped.get(stage, 0) + 1
     files = sorted(layout.data("default").glob("*.parquet"))
     if files:
-        counts = pl.concat([pl.read_parquet(f) for f in files])["subject"].fill_null("unknown").value_counts()
+        # only the subject column, counted by polars' streaming engine: memory does not grow with the data
+        counts = (
+            pl.scan_parquet(files).select(pl.col("subject").fill_null("unknown")).group_by("subject").len().collect()
+        )
         for subject, n in counts.iter_rows():
             row(subject)["kept"] = n
     for r in rows.values():
