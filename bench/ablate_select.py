@@ -112,11 +112,13 @@ def main():
             out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
             results[mode] = json.loads(out)
         print(
-            f"pool: {args.rows:,} rows, {size:.1f} MB parquet, {text / 2**20:,.0f} MB of responses; 3 arms of {n:,} rows"
+            f"pool: {args.rows:,} rows, {size:.1f} MB parquet, {text / 2**20:,.0f} MB of responses; "
+            f"3 arms of {n:,} rows"
         )
         for mode, r in results.items():
             print(
-                f"  {mode:<6} {r['s']:7.2f} s   peak RSS {r['rss_mb']:7.0f} MB   growth after imports {r['grew_mb']:7.0f} MB"
+                f"  {mode:<6} {r['s']:7.2f} s   peak RSS {r['rss_mb']:7.0f} MB   "
+                f"growth after imports {r['grew_mb']:7.0f} MB"
             )
         e, lz = results["eager"], results["lazy"]
         print(
