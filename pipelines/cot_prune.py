@@ -260,7 +260,8 @@ CARD = CardInfo(
 
 def step_stats(layout: OutputLayout) -> dict:
     """Token share per step type before and after pruning, PIR values per type, tokens saved."""
-    import polars as pl
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
     files = sorted(layout.data(DEFAULT_CONFIG.name).glob("*.parquet"))
     before = dict.fromkeys(STEP_TYPES, 0)
@@ -268,18 +269,21 @@ def step_stats(layout: OutputLayout) -> dict:
     counts = {kind: [0, 0] for kind in STEP_TYPES}  # steps, dropped
     pirs: dict[str, list[float]] = {kind: [] for kind in FUNCTIONAL}
     chains = 0
-    if files:
-        steps = pl.scan_parquet(files).select("steps").explode("steps").unnest("steps").collect()
-        chains = pl.scan_parquet(files).select(pl.len()).collect().item()
-        for kind, tokens, kept, pir in steps.select("type", "tokens", "kept", "pir").iter_rows():
-            if kind is None:
-                continue
-            before[kind] += tokens or 0
-            after[kind] += (tokens or 0) if kept else 0
-            counts[kind][0] += 1
-            counts[kind][1] += 0 if kept else 1
-            if pir is not None and kind in pirs:
-                pirs[kind].append(pir)
+    for path in files:  # batch by batch, only the steps' type/tokens/kept/pir: memory does not grow with the data
+        with pq.ParquetFile(path) as shard:
+            chains += shard.metadata.num_rows
+            for batch in shard.iter_batches(columns=["steps"], batch_size=1024):
+                steps = pc.list_flatten(batch.column(0))
+                fields = [pc.struct_field(steps, name).to_pylist() for name in ("type", "tokens", "kept", "pir")]
+                for kind, tokens, kept, pir in zip(*fields):
+                    if kind is None:
+                        continue
+                    before[kind] += tokens or 0
+                    after[kind] += (tokens or 0) if kept else 0
+                    counts[kind][0] += 1
+                    counts[kind][1] += 0 if kept else 1
+                    if pir is not None and kind in pirs:
+                        pirs[kind].append(pir)
     total_before, total_after = sum(before.values()), sum(after.values())
     rows = [
         {

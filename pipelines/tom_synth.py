@@ -240,18 +240,26 @@ def _question_stats(layout: OutputLayout) -> dict:
     files = sorted(layout.data("questions").glob("*.parquet"))
     if not files:
         return {"per_type": [], "per_state": [], "options": [], "letters": [], "examples": [], "total": 0}
-    df = pl.concat([pl.read_parquet(f) for f in files]).with_columns(pl.col("options").list.len().alias("n"))
-    per_type = df.group_by("question_type").len().sort("question_type").rows()
-    per_state = df.group_by("question_type", "state").len().sort("question_type", "state").rows()
-    options = df.group_by("question_type", "n").len().sort("question_type", "n").rows()
-    letters = df.group_by("answer").len().sort("answer").rows()
-    examples = []
-    for fine in sorted(df["question_type"].unique()):
-        row = df.filter(pl.col("question_type") == fine).sort("context_id", "question_id").row(0, named=True)
-        examples.append({k: row[k] for k in ("question_type", "question", "options", "answer")})
+    # lazy scans of the few columns each count needs: memory does not grow with the data
+    frame = pl.scan_parquet(files).with_columns(pl.col("options").list.len().alias("n"))
+
+    def counts(*keys: str) -> list:
+        return frame.group_by(*keys).len().sort(*keys).collect().rows()
+
+    per_type = counts("question_type")
+    per_state, options, letters = counts("question_type", "state"), counts("question_type", "n"), counts("answer")
+    columns = ["question_type", "question", "options", "answer"]
+    found: dict[str, dict] = {}
+    for path in files:  # the first question of each type, shard by shard until every type has one
+        shard = pl.read_parquet(path, columns=columns)
+        for row in shard.group_by("question_type", maintain_order=True).first().iter_rows(named=True):
+            found.setdefault(row["question_type"], row)
+        if len(found) == len(per_type):
+            break
+    examples = [found[kind] for kind in sorted(found)]
     _letter_plot(letters, layout)
     return {"per_type": per_type, "per_state": per_state, "options": options, "letters": letters,
-            "examples": examples, "total": df.height}  # fmt: skip
+            "examples": examples, "total": sum(n for _, n in per_type)}  # fmt: skip
 
 
 def _letter_plot(letters: list, layout: OutputLayout) -> None:
