@@ -147,5 +147,13 @@ def git_state() -> dict | None:
     return {"commit": commit, "dirty": bool(status and status.strip())}
 
 
+def code_version() -> str:
+    """The factory version, plus its git commit (`+dirty` with uncommitted changes) when run from a checkout."""
+    state = git_state()
+    if state is None:
+        return factory.__version__
+    return f"{factory.__version__}+{state['commit'][:12]}{'.dirty' if state['dirty'] else ''}"
+
+
 def write_manifest(path: Path, manifest: dict) -> None:
     path.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")

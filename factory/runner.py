@@ -124,6 +124,11 @@ def _check_same_build(layout: OutputLayout, record: dict, rebuild_changed: bool,
     if not layout.build_record.exists():
         return
     old = json.loads(layout.build_record.read_text())
+    if old.get("code") != record["code"]:
+        log(
+            f"warning: the factory's code changed since the build in {layout.root} started ({old.get('code')} -> "
+            f"{record['code']}): completed tasks are not redone; --rebuild-changed starts from scratch"
+        )
     if old["recipe_hash"] != record["recipe_hash"]:
         raise BuildError(
             f"{layout.root} holds a build of a different recipe (see its recipe.yaml): "
@@ -131,14 +136,14 @@ def _check_same_build(layout: OutputLayout, record: dict, rebuild_changed: bool,
         )
     changed = [f"input {p}" for p in _changed(old["inputs"], record["inputs"], "path")]
     changed += [f"{r} file" for r in _changed(old["referenced"], record["referenced"], "role")]
-    if not changed:
+    if not changed and (old.get("code") == record["code"] or not rebuild_changed):
         return
     if not rebuild_changed:
         raise BuildError(
             f"these changed since the build in {layout.root} started: {', '.join(changed[:10])}"
             f"{' ...' if len(changed) > 10 else ''}; rerun with --rebuild-changed to start it again from scratch"
         )
-    log(f"rebuilding {layout.root} from scratch: {', '.join(changed[:10])} changed")
+    log(f"rebuilding {layout.root} from scratch: {', '.join(changed[:10]) or 'the code'} changed")
     layout.clear()
 
 
@@ -192,8 +197,11 @@ def build(
         "base_dir": os.getcwd(),  # relative paths in the recipe resolve against it, whoever finalizes
         "inputs": provenance.input_files(recipe.input, verify=verify_inputs),
         "referenced": provenance.referenced_entries(spec.referenced_files(recipe)),
+        "code": provenance.code_version(),
     }
     _check_same_build(layout, record, rebuild_changed, log)
+    if layout.build_record.exists():  # resuming: completed tasks ran with the code that started the build
+        record["code"] = json.loads(layout.build_record.read_text()).get("code")
     stages = spec.build_stages(recipe, layout)
     record["stages"] = [{"name": s.name, "tasks": s.tasks} for s in stages]
     layout.work.mkdir(parents=True, exist_ok=True)

@@ -228,3 +228,15 @@ def test_inputs_through_fsspec_urls_and_verified_by_content(tmp_path):
     files = json.loads((tmp_path / "out" / "manifest.json").read_text())["inputs"]["files"]
     assert [f["path"] for f in files] == ["part-0.jsonl"] and len(files[0]["sha256"]) == 64
     assert main(["build", str(recipe)]) == 0  # resuming without verification is not a change
+
+
+def test_a_code_change_since_the_build_started_is_said(tmp_path, capsys, monkeypatch):
+    from factory import provenance
+
+    recipe = write_recipe(tmp_path, write_inputs(tmp_path / "in"))
+    assert main(["build", str(recipe)]) == 0
+    monkeypatch.setattr(provenance, "code_version", lambda: "9.9.9+abc")
+    assert main(["build", str(recipe)]) == 0
+    assert "the factory's code changed since the build" in capsys.readouterr().out
+    assert main(["build", str(recipe), "--rebuild-changed"]) == 0
+    assert "rebuilding" in capsys.readouterr().out
