@@ -16,6 +16,8 @@ import zlib
 from datatrove.data import Document
 from datatrove.pipeline.readers.base import BaseDiskReader
 
+from factory.json_lines import json_objects
+
 _CANONICAL = re.compile(rb"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']([^"']+)["']""", re.I)
 _OG_URL = re.compile(rb"""<meta[^>]+property=["']og:url["'][^>]*content=["']([^"']+)["']""", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
@@ -176,18 +178,7 @@ class RowsReader(BaseDiskReader):
 
     def _jsonl_rows(self, filepath: str):
         with self.data_folder.open(filepath, "rt", compression="infer", errors="replace") as f:
-            for line_no, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield line_no, None, f"line {line_no}: invalid JSON ({e.msg})"
-                    continue
-                if not isinstance(row, dict):
-                    yield line_no, None, f"line {line_no}: expected a JSON object"
-                    continue
-                yield line_no, row, None
+            yield from json_objects(f)
 
     def _parquet_rows(self, filepath: str):
         import pyarrow.parquet as pq

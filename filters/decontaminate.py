@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from itertools import accumulate
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.utils.logging import logger
 from xxhash import xxh3_64_intdigest
 
+from factory.json_lines import json_objects
 from factory.text import normalized_words
 
 
@@ -26,14 +26,10 @@ def load_benchmark_texts(path: str | Path, field: str) -> list[str]:
         return [str(v) for v in table.column(field).to_pylist() if v]
     texts = []
     with path.open(encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}, line {line_no}: invalid JSON ({e.msg})") from None
-            if not isinstance(row, dict) or field not in row:
+        for line_no, row, problem in json_objects(f):
+            if problem:
+                raise ValueError(f"{path}, {problem}")
+            if field not in row:
                 raise ValueError(f"{path}, line {line_no}: no field {field!r}")
             if row[field]:
                 texts.append(str(row[field]))

@@ -28,6 +28,7 @@ from filters.select.difficulty import DifficultyQuestions, DifficultyScores, Jud
 from filters.select.plots import arm_histograms
 from filters.select.pool import pool_files, pool_schema
 from filters.select.selectors import BUILT_IN
+from pipelines.citations import MEGASCIENCE
 
 PROMPTS = Path(__file__).parent / "prompts"
 ARM_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -223,12 +224,7 @@ CARD = CardInfo(
     section="ablate.md.j2",
     task_categories=["text-generation", "question-answering"],
     tags=["data-selection", "ablation", "sft", "datatrove", "dataset-factory"],
-    citation="""@article{fan2025megascience,
-  title   = {MegaScience: Pushing the Frontiers of Post-Training Datasets for Science Reasoning},
-  author  = {Fan, Run-Ze and Wang, Zengzhi and Liu, Pengfei},
-  journal = {arXiv preprint arXiv:2507.16812},
-  year    = {2025}
-}""",
+    citation=MEGASCIENCE,
 )
 
 

@@ -41,6 +41,7 @@ from filters.books.qa_llm import (
 from filters.books.qa_rules import RulesQAExtractor
 from filters.books.reference_answer import ReferenceAnswerStep
 from filters.read_errors import ReadErrorFilter
+from pipelines.citations import MEGASCIENCE
 
 
 class PdfStage(StrictModel):
@@ -286,12 +287,7 @@ CARD = CardInfo(
     section="textbook_qa.md.j2",
     task_categories=["question-answering", "text-generation"],
     tags=["science", "textbooks", "reasoning", "sft", "datatrove", "dataset-factory"],
-    citation="""@article{fan2025megascience,
-  title   = {MegaScience: Pushing the Frontiers of Post-Training Datasets for Science Reasoning},
-  author  = {Fan, Run-Ze and Wang, Zengzhi and Liu, Pengfei},
-  journal = {arXiv preprint arXiv:2507.16812},
-  year    = {2025}
-}""",
+    citation=MEGASCIENCE,
 )
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Literal
 
+from factory.json_lines import json_objects
 from factory.score.equivalence import math_equal
 from factory.score.extract import extract_choice, extract_math, gold_choice
 
@@ -39,15 +40,8 @@ def _rows(path: Path):
             yield from ((row, None) for row in batch.to_pylist())
         return
     with path.open(encoding="utf-8", errors="replace") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield {"line": line_no}, f"invalid JSON ({e.msg})"
-                continue
-            yield (row, None) if isinstance(row, dict) else ({"line": line_no}, "not a JSON object")
+        for line_no, row, problem in json_objects(f):
+            yield (row, None) if problem is None else ({"line": line_no}, problem)
 
 
 def _bool(value) -> bool | None:
