@@ -46,4 +46,6 @@ def mask_math(text: str) -> str:
 
     Language ID scores the prose: a formula-dense English page otherwise reads as no language at all.
     """
+    if "$" not in text and "\\" not in text:  # every span starts with one of them: no regex pass over prose
+        return text
     return _MATH_SPANS.sub(" ", text)

@@ -99,7 +99,7 @@ class MathHtmlExtractor(PipelineStep):
         max_bytes: int = 8_000_000,
         exclusion_writer=None,
         batch_size: int = 1000,
-        batch_chars: int = 50_000_000,
+        batch_chars: int = 100_000_000,
     ):
         super().__init__()
         if engine not in ENGINES:

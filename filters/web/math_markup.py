@@ -50,7 +50,10 @@ _SKIP_TEXT_IN = {"script", "style", "pre", "code", "textarea", "kbd", "samp", "t
 # selectors to one query: a walk of the whole DOM is as costly as the extraction itself, so there is only one.
 # a tag as an HTML tokenizer reads it: quotes delimit a value only right after `=`
 _TAG_REST = r"""(?:[^>"'=]+|=\s*"[^"]*"|=\s*'[^']*'|[="'])*>?"""
-_MARKUP_TAGS = re.compile(rf"<(?:(math)\b|(mjx-container)|(img\b{_TAG_REST})|(su[pb])\b|(script\b{_TAG_REST}))", re.I)
+# (the lookahead first: most tags fail on their first letter, faster than trying each alternative)
+_MARKUP_TAGS = re.compile(
+    rf"<(?=[mMiIsS])(?:(math)\b|(mjx-container)|(img\b{_TAG_REST})|(su[pb])\b|(script\b{_TAG_REST}))", re.I
+)
 _KINDS = (None, "math", "mjx-container", "img", "sup", "script")  # by group
 # an <img> can only be a formula with a LaTeX-image URL or class in its tag (so one of these words), or `\`, `^`,
 # `_` in alt/title (`&`: an entity may spell them); looked for in all the page's <img> tags at once (lowercased),
@@ -62,7 +65,7 @@ _SELECTORS = {
     "math": 'math, .katex, .katex-display, [class*="MathJax"], .MJXc-display',
     "mjx-container": "mjx-container",
     "script": 'script[type^="math/" i], [class*="MathJax"], .MJXc-display',
-    "img": "img",
+    "img": ":not(noscript) > img",  # a <noscript> copy is extracted by no engine (Wikipedia has one per formula)
     "sup": "sup, sub",
     "asciimath": "script",
 }
@@ -72,7 +75,10 @@ ALL_KINDS = frozenset(_SELECTORS)
 def _img_may_be_tex(tag: str) -> bool:
     """`_Rewriter.images`'s test, read from the raw tag."""
     low = tag.lower()
-    if not (any(word in low for word in _IMG_WORDS) or _ALT_HINT.search(low)):
+    url_or_class = any(word in low for word in _IMG_WORDS) and (
+        _TEX_IMAGE_URL.search(low) is not None or _TEX_IMAGE_CLASS.search(low) is not None
+    )
+    if not url_or_class and not _ALT_HINT.search(low):
         return False
     attrs: dict[str, str] = {}
     for m in _ATTRIBUTE.finditer(tag, 4):
@@ -260,9 +266,7 @@ class _Rewriter:
 
     def images(self, elements) -> None:
         for img in elements:
-            # inside <noscript>: a copy for browsers without scripts that no engine extracts (Wikipedia has one per
-            # formula), not worth rewriting
-            if (parent := img.parent) is None or parent.tag == "noscript":
+            if img.parent is None:
                 continue
             src = img.getattr("src") or ""
             alt = (img.getattr("alt") or img.getattr("title") or "").strip()
