@@ -9,6 +9,7 @@ killed and that input is reported as a timeout; either way a new child goes on w
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -65,7 +66,8 @@ def _run_child(fn, items: Sequence, timeout: float) -> tuple[list[tuple[str, Any
         while len(outcomes) < len(items):
             if not poller.poll(max(0.0, deadline - time.monotonic()) * 1000):
                 ended = TIMEOUT
-                os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
                 break
             chunk = os.read(read_fd, 1 << 20)
             if not chunk:
@@ -81,7 +83,8 @@ def _run_child(fn, items: Sequence, timeout: float) -> tuple[list[tuple[str, Any
                 deadline = time.monotonic() + timeout  # the budget is per input
     finally:
         os.close(read_fd)
-        os.waitpid(pid, 0)
+        with contextlib.suppress(ChildProcessError):  # already reaped where SIGCHLD is ignored
+            os.waitpid(pid, 0)
     return outcomes, ended
 
 
