@@ -31,6 +31,7 @@ from filters.tom.dyntom_reader import DynToMReader
 from filters.tom.pools import DEFAULT_POOLS, load_pools, pool_problems
 from filters.tom.question_step import QuestionMaker
 from filters.tom.questions import LETTERS
+from filters.tom.set_aside import SetAside
 from filters.tom.sketch import scenario_count
 from filters.tom.sketch_steps import LLMSketchParser, RulesSketcher, StructureCheck
 from filters.tom.story import render_story
@@ -89,6 +90,7 @@ STORIES_CONFIG = OutputConfig(
             ("sketch", pa.string()),  # JSON, DynToM's released layout
             ("story", pa.string()),  # JSON, DynToM's released layout
             ("story_text", pa.string()),
+            ("sketch_attempts", pa.int64()),  # LLM answers the sketch took (1 = first time); null: rules, DynToM
         ]
     ),
     text_column="story_text",
@@ -127,6 +129,7 @@ def story_row(_writer, doc) -> dict:
         "sketch": json.dumps(c["sketch"], ensure_ascii=False),
         "story": json.dumps(c.get("story") or {}, ensure_ascii=False),
         "story_text": render_story(c.get("story") or {}, s),
+        "sketch_attempts": doc.metadata.get("attempts"),
     }
 
 
@@ -200,12 +203,16 @@ def build_stages(recipe: Recipe, layout: OutputLayout) -> list[Stage]:
     if synthesises(recipe):
         steps = [SyntheticContexts(recipe.input.contexts, s.sketch.scenarios, seed, pools)]
         if s.sketch.llm.uses_model:
-            prompt, attempts = prompt_path(recipe), s.sketch.retries + 1
+            prompt, attempts, aside = prompt_path(recipe), s.sketch.retries + 1, None
             for i in range(attempts):
                 name = "sketch" if i == 0 else f"sketch_retry{i}"
                 final = i == attempts - 1
-                parser = LLMSketchParser(name, s.sketch.scenarios, final, quarantine("sketch") if final else None)
+                writer = quarantine("sketch") if final else None
+                if aside:  # a retry round asks only the contexts without a sketch; the others wait in `aside`
+                    steps.append(SetAside(aside))
+                parser = LLMSketchParser(name, s.sketch.scenarios, final, writer, rejoin=aside)
                 steps.append(LLMRound(name, s.sketch.llm, prompt, parser))
+                aside = str(layout.scratch(f"sketched/{name}"))
         else:
             steps.append(RulesSketcher(s.sketch.scenarios, seed, pools))
     else:

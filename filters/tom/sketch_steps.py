@@ -13,6 +13,7 @@ from datatrove.utils.typeshelper import StatHints
 from factory.llm.inference import completion_of
 from filters.tom.pools import load_pools
 from filters.tom.rules_sketch import characters_information, rules_context
+from filters.tom.set_aside import rejoined
 from filters.tom.sketch import scenario_count, structure_problems
 from filters.tom.story import story_problems
 
@@ -57,20 +58,42 @@ def llm_problems(obj: dict, scenarios: int) -> list[str]:
     return problems + story_problems(obj.get("story"), scenarios)
 
 
+# a prompt the model refuses as too long only grows with the rejection appended: not asked again
+UNANSWERABLE = ("prompt_too_long",)
+
+
+def _first_problems(problems: list[str], most: int = 5) -> str:
+    """The first problems of a rejected answer, in the words the model is shown when asked again."""
+    shown = "; ".join(problems[:most])
+    return shown + (f"; and {len(problems) - most} more" if len(problems) > most else "")
+
+
 class LLMSketchParser(PipelineStep):
-    """Parses a round's JSON context; a failed attempt is retried in the next round (`final=False`), the last
-    round quarantines it with the reason (`unparseable_json`, `bad_structure`, `llm_timeout`, `llm_error`)."""
+    """Parses a round's JSON context. A failed attempt (`unparseable_json`, `bad_structure` with its first
+    problems, `truncated`) is asked again in the next round with the reason (`final=False`); the last round
+    quarantines it. `prompt_too_long` is not asked again (the prompt would only grow): it waits, set aside, for
+    the last round to quarantine it.
+
+    A retry round is only sent the contexts still without a sketch: `rejoin` is the folder where the earlier
+    rounds' settled contexts were set aside; they are merged back here in id order and passed through, so every
+    round's parser counts every context once. `metadata.attempts` counts the answers a context was given,
+    `metadata.rejected` the reason of each rejected one.
+    """
 
     type = "🧠 - TOM"
 
-    def __init__(self, name: str, scenarios: int, final: bool, exclusion_writer=None):
+    def __init__(self, name: str, scenarios: int, final: bool, exclusion_writer=None, rejoin: str | None = None):
         self.name = name  # before PipelineStep.__init__, which names the step's stats after it
         super().__init__()
-        self.scenarios, self.final, self.exclusion_writer = scenarios, final, exclusion_writer
+        self.scenarios, self.final, self.exclusion_writer, self.rejoin = scenarios, final, exclusion_writer, rejoin
 
     def _attempt(self, doc: Document) -> tuple[dict | None, str | None, str]:
+        for key in ("raw_completion", "problems"):  # an earlier attempt's
+            doc.metadata.pop(key, None)
         text, reason, detail = completion_of(doc)
         if reason:
+            if text:
+                doc.metadata["raw_completion"] = text[:4000]
             return None, reason, detail or ""
         try:
             obj = _json_object(text)
@@ -80,20 +103,28 @@ class LLMSketchParser(PipelineStep):
         problems = llm_problems(obj, self.scenarios)
         if problems:
             doc.metadata["raw_completion"] = text[:4000]
-            return None, "bad_structure", "; ".join(problems)[:1000]
+            doc.metadata["problems"] = problems
+            return None, "bad_structure", _first_problems(problems)
         return obj, None, ""
 
     def run(self, data, rank: int = 0, world_size: int = 1):
         with self.exclusion_writer if self.exclusion_writer else _Null() as writer:
-            for doc in data:
+            for doc in rejoined(data, self.rejoin, rank):
                 self.stat_update(StatHints.total)
                 meta = doc.metadata
-                if "context" in meta:  # an earlier round succeeded: this round's answer is not needed
-                    meta.pop("rollout_results", None)
+                if "context" in meta or ("given_up" in meta and not self.final):  # settled in an earlier round
+                    self.stat_update("settled_earlier")
                     self.stat_update(StatHints.forwarded)
                     yield doc
                     continue
-                obj, reason, detail = self._attempt(doc)
+                if "given_up" in meta:
+                    obj, (reason, detail) = None, meta.pop("given_up")
+                else:
+                    self.stat_update("answered")
+                    meta["attempts"] = meta.get("attempts", 0) + 1
+                    obj, reason, detail = self._attempt(doc)
+                    if obj is None:
+                        meta.setdefault("rejected", []).append(reason)  # every attempt's reason, in order
                 if obj is not None:
                     profile = meta["profile"]
                     meta["context"] = {
@@ -109,7 +140,11 @@ class LLMSketchParser(PipelineStep):
                     self.stat_update(StatHints.forwarded)
                     yield doc
                     continue
-                meta["attempts"] = meta.get("attempts", 0) + 1
+                if not self.final and reason in UNANSWERABLE:  # asking again cannot help: quarantined at the end
+                    meta["given_up"] = [reason, detail]
+                    self.stat_update(StatHints.forwarded)
+                    yield doc
+                    continue
                 if not self.final:  # ask again, telling the model what was wrong
                     meta.setdefault("request", doc.text)
                     doc.text = f"{meta['request']}\n\nYour previous answer was rejected ({reason}): {detail}"

@@ -140,3 +140,67 @@ def test_transformers_backend_garbage_is_quarantined(tiny_model, tmp_path):
     assert all(r["metadata"]["attempts"] == 2 for r in removed)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["funnel"]["adds_up"] and manifest["llm"][0]["model"] == str(tiny_model)
+
+
+def _asked_about(prompt: str, names: dict) -> int:
+    (index,) = {i for name, i in names.items() if f'"main character": "{name}"' in prompt}
+    return index
+
+
+def _scripted_sketcher(scenarios: int):
+    """Context A (ctx-00000) answers well at once, B (ctx-00001) at its second attempt, C (ctx-00002) never."""
+    from filters.tom.pools import load_pools
+
+    pools = load_pools()
+    names = {pools.profile(0, i)["main"]["name"]: i for i in range(3)}
+    good = {i: json.dumps({k: context(scenarios, i)[k] for k in ("sketch", "story")}) for i in range(2)}
+
+    def respond(prompt: str) -> str:
+        index = _asked_about(prompt, names)
+        if index == 0 or (index == 1 and "previous answer was rejected" in prompt):
+            return f"Here it is:\n```json\n{good[index]}\n```"
+        if index == 1:
+            return json.dumps({"sketch": {"relationships among characters": {}}, "story": {}})
+        return "I cannot write JSON today."
+
+    return names, respond
+
+
+def test_llm_retries_ask_only_contexts_without_a_sketch(tmp_path):
+    from conftest import scripted_endpoint
+
+    names, respond = _scripted_sketcher(4)
+    block = {"path": str(POOLS), "format": "synthetic", "contexts": 3}
+    with scripted_endpoint(respond) as (url, prompts):
+        llm = {"backend": "endpoint", "model": "scripted", "endpoint_url": url}
+        stages = {"sketch": {"scenarios": 4, "llm": llm, "retries": 2}}
+        run_factory("build", _recipe(tmp_path, block, stages))
+        asked = Counter(_asked_about(p, names) for p in prompts)
+        assert asked == {0: 1, 1: 2, 2: 3}  # A once, B twice, C retries + 1 times
+        retry_of_b = next(p for p in prompts if _asked_about(p, names) == 1 and "rejected" in p)
+        assert "rejected (bad_structure): missing 'analysis of mental states across scenarios'" in retry_of_b
+        run_factory("build", _recipe(tmp_path, block, stages, name="again.yaml", out="again"))
+    out = tmp_path / "out"
+    stories = _rows(out, "stories")
+    assert [(r["context_id"], r["sketch_attempts"]) for r in stories] == [("ctx-00000", 1), ("ctx-00001", 2)]
+    assert json.loads(stories[1]["sketch"]) == context(4, 1)["sketch"]
+    per = Counter((q["context_id"], q["question_type"]) for q in _rows(out, "questions"))
+    assert {t: per[("ctx-00001", t)] for t in expected_counts(4)} == expected_counts(4)
+    (c,) = _removed(out, "sketch")
+    assert c["id"] == "ctx-00002" and c["metadata"]["filter_reason"] == "unparseable_json"
+    assert c["metadata"]["attempts"] == 3 and c["metadata"]["rejected"] == ["unparseable_json"] * 3
+    assert c["metadata"]["raw_completion"] == "I cannot write JSON today."
+    funnel = json.loads((out / "manifest.json").read_text())["funnel"]
+    assert funnel["adds_up"] and funnel["inputs"] == 3
+    contexts = next(f for f in funnel["units"] if f["unit"] == "contexts")
+    assert [(s["stage"], s["read"]) for s in contexts["stages"]][:4] == [
+        ("contexts", 3),
+        ("sketch", 3),
+        ("sketch_retry1", 3),
+        ("sketch_retry2", 3),
+    ]  # each context counted once per round, whether asked again or set aside
+    assert funnel["dropped"] == {"sketch_retry2/unparseable_json": 1}
+    for config in ("questions", "stories", "qa"):
+        ours = [p.read_bytes() for p in sorted((out / "data" / config).glob("*.parquet"))]
+        again = [p.read_bytes() for p in sorted((tmp_path / "again" / "data" / config).glob("*.parquet"))]
+        assert ours == again
