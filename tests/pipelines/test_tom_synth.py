@@ -105,8 +105,12 @@ def test_llm_parser_retries_then_quarantines():
 
     good = json.dumps({"sketch": context(4, 0)["sketch"], "story": context(4, 0)["story"]})
     profile = {"main": {"name": "A B"}, "supporting": {"name": "C D"}} | context(4, 0)
-    profile["main"] = {**{"name": "A B", "gender": "woman", "occupation": "Nurse", "race": "Asian"},
-                       "education": "high school", "personality": "infj", "first_name": "A"}  # fmt: skip
+    profile["main"] = {
+        **{"name": "A B", "gender": "woman", "occupation": "Nurse", "race": "Asian"},
+        "education": "high school",
+        "personality": "infj",
+        "first_name": "A",
+    }
     profile["supporting"] = {**profile["main"], "name": "C D", "first_name": "C"}
 
     def doc(i, answer):
@@ -204,3 +208,50 @@ def test_llm_retries_ask_only_contexts_without_a_sketch(tmp_path):
         ours = [p.read_bytes() for p in sorted((out / "data" / config).glob("*.parquet"))]
         again = [p.read_bytes() for p in sorted((tmp_path / "again" / "data" / config).glob("*.parquet"))]
         assert ours == again
+
+
+def test_truncated_is_asked_again_and_too_long_is_not():
+    from conftest import ListWriter
+    from datatrove.data import Document
+
+    from filters.tom.pools import load_pools
+    from filters.tom.sketch_steps import LLMSketchParser
+
+    good = json.dumps({k: context(4, 0)[k] for k in ("sketch", "story")})
+    profile = load_pools().profile(0, 0)
+    cut = {"text": good[: len(good) // 2], "finish_reason": "length"}
+    answers = {"ctx-0": cut, "ctx-1": {"error": "prompt_too_long", "detail": "9000 > 8192"}, "ctx-2": cut}
+    docs = [
+        Document(text="request", id=i, metadata={"profile": profile, "rollout_results": [a]})
+        for i, a in answers.items()
+    ]
+    first = list(LLMSketchParser("sketch", 4, final=False).run(docs))
+    assert [d.metadata["attempts"] for d in first] == [1, 1, 1]
+    assert "rejected (truncated)" in first[0].text and first[1].metadata["given_up"][0] == "prompt_too_long"
+    first[0].metadata["rollout_results"] = [{"text": good, "finish_reason": "stop"}]
+    first[2].metadata["rollout_results"] = [cut]  # the too-long prompt is not sent again: no answer for it
+    writer = ListWriter()
+    kept = list(LLMSketchParser("sketch_retry1", 4, final=True, exclusion_writer=writer).run(first))
+    assert [(d.id, d.metadata["attempts"]) for d in kept] == [("ctx-0", 2)] and kept[0].text == "request"
+    quarantined = {d.id: (d.metadata["filter_reason"], d.metadata["attempts"]) for d in writer.docs}
+    assert quarantined == {"ctx-1": ("prompt_too_long", 1), "ctx-2": ("truncated", 2)}
+    assert writer.docs[1].metadata["rejected"] == ["truncated", "truncated"]
+
+
+def test_bad_structure_reason_lists_the_first_problems():
+    from datatrove.data import Document
+
+    from filters.tom.pools import load_pools
+    from filters.tom.sketch_steps import LLMSketchParser
+
+    sketch = context(5, 0)["sketch"]
+    for state in sketch["analysis of mental states across scenarios"].values():
+        state.pop("3")  # 4 states x (key count, missing value) = 8 problems
+    answer = {"text": json.dumps({"sketch": sketch, "story": context(5, 0)["story"]})}
+    doc = Document(
+        text="request", id="c", metadata={"profile": load_pools().profile(0, 0), "rollout_results": [answer]}
+    )
+    (retried,) = LLMSketchParser("sketch", 5, final=False).run([doc])
+    reason = retried.text.split("rejected (bad_structure): ")[1]
+    assert reason.startswith("belief: 6 keys, expected 7") and reason.endswith("; and 3 more")
+    assert len(retried.metadata["problems"]) == 8
