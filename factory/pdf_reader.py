@@ -7,6 +7,11 @@ headers that change per chapter or section go too). Words hyphenated across line
 hyphens) are joined and ligature glyphs spelled out. Lines keep their breaks inside a paragraph, so
 display math and option lists survive for the extractor.
 
+A heading drawn in a font without a Unicode map (a small-caps "Solution" that reads `SÊ½çã®ÊÄ`) is found from its
+spans: a short bold line at body size, mostly Latin-1-supplement or private-use glyphs, first in its block, right
+after an `Example`; it becomes the generic heading `Solution`. Only such lines are looked at span by span, so the
+reader stays at the speed of plain `get_text()`.
+
 Quarantined, each with its reason: `empty_file`, `not_pdf`, `truncated_pdf`, `corrupt_pdf`,
 `encrypted_pdf`, `needs_ocr` (no text layer) and `garbled_text` (a text layer whose glyphs are mostly
 private-use, Coptic or replacement characters: a font without a usable Unicode map).
@@ -37,6 +42,12 @@ _PAGE_NUMBER = re.compile(r"^(page\s*)?[#ivxlc]+$|^[a-z]?[.\-–]?#$|^#\s*(of|/)
 _HYPHEN_BREAK = re.compile(r"[-\u2010\u2011\u00ad](?<=[^\W\d_].)\n(?=[a-z])")
 # private use area, Coptic (digits from private font encodings), replacement character
 _UNEXPECTED = re.compile(r"[\ue000-\uf8ff\u2c80-\u2cff\u03e2-\u03ef\ufffd]")
+# a run of Latin-1-supplement / private-use glyphs: how a font without a Unicode map often comes out
+_ODD_RUN = re.compile(r"[\u00c0-\u00ff\ue000-\uf8ff][\u0080-\u00ff\ue000-\uf8ff]{2}")
+_ODD = re.compile(r"[\u0080-\u00ff\ue000-\uf8ff]")
+_EXAMPLE = re.compile(r"^\W{0,2}(Example|EXAMPLE)\b", re.M)
+EXAMPLE_REACH = 60  # paragraphs (figure labels count) from an example's label to its solution heading at most
+UNMAPPED_HEADING = "Solution"  # what an unmapped bold heading right after an example stands for
 # ligature glyphs; Ɵ/Ō/Ʃ are how fonts with "ti"/"ft"/"tt" ligatures often come out of a text layer
 # control codes are glyphs the font left unmapped (a "=" or a bracket piece): shown as U+FFFD, not dropped
 LIGATURES = {
@@ -85,6 +96,30 @@ def _page_blocks(page) -> tuple[list[tuple], float, float]:
     return order_blocks(blocks, rect.width), rect.width, rect.height
 
 
+def unmapped_heading(page, block: tuple) -> bool:
+    """Whether the block's first line is a short bold heading at body size drawn in a font without a Unicode
+    map: most of its glyphs Latin-1-supplement or private-use characters (read from the block's spans)."""
+    first = block[4].split("\n", 1)[0].strip()
+    if not 3 <= len(first) <= 24 or len(_ODD.findall(first)) < 0.6 * len(first.replace(" ", "")):
+        return False
+    # the block and a few line heights under it: a heading alone in its block is compared with the text below
+    x0, y0, x1, y1 = block[:4]
+    clip = (x0, y0, max(x1, x0 + 200), y1 + 3 * (y1 - y0))
+    lines = [line for b in page.get_text("dict", clip=clip)["blocks"] for line in b.get("lines", [])]
+    heading, body = [], []
+    for line in lines:
+        spans = [s for s in line["spans"] if s["text"].strip()]
+        inside = line["bbox"][1] >= y0 - 1 and line["bbox"][3] <= y1 + 1
+        if inside and "".join(s["text"] for s in spans).strip() == first:
+            heading += spans
+        else:
+            body += [s["size"] for s in spans]
+    if not heading or not body:
+        return False
+    bold = all(s["flags"] & pymupdf.TEXT_FONT_BOLD or "bold" in s["font"].lower() for s in heading)
+    return bold and max(s["size"] for s in heading) <= 1.2 * max(body)
+
+
 def running_blocks(pages: list[list[tuple]], heights: list[float], window: int = 4) -> list[set[int]]:
     """Indices of the header/footer blocks of every page: page numbers in the top or bottom band, and text
     repeated in a band at about the same height on at least two pages within `window` pages (or on half of
@@ -121,16 +156,17 @@ def read_pages(pdf) -> dict:
     """Paragraphs of a book with their pages and indents, plus counts of image-only and garbled pages."""
     pages, widths, heights = zip(*[_page_blocks(page) for page in pdf])
     running = running_blocks(pages, heights)
-    # the body's left margin per page parity: the most common left edge of wide blocks
-    # (no wide blocks: the leftmost edge); indents are measured from it once it is known
-    margins, leftmost = [Counter(), Counter()], [10_000, 10_000]
+    # the body's left margin per page parity: the left edge of the most text (a book whose body sits in a
+    # narrower column beside a margin for figures has no wide blocks); indents are measured from it once known
+    margins = [Counter(), Counter()]
     paragraphs, paragraph_pages, lefts = [], [], []
     image_only, garbled, unexpected, printed_total = 0, 0, 0, 0
+    example = None  # paragraph count when the last example without a solution heading started
     for p, blocks in enumerate(pages):
-        parity, wide, drop = p % 2, 0.55 * widths[p], running[p]
-        edges = [round(b[0]) for b in blocks]
-        margins[parity].update([e for e, b in zip(edges, blocks) if b[2] - b[0] >= wide])
-        leftmost[parity] = min(leftmost[parity], *edges) if edges else leftmost[parity]
+        parity, drop = p % 2, running[p]
+        margin = margins[parity]
+        for b in blocks:
+            margin[round(b[0])] += len(b[4])
         kept = [b for i, b in enumerate(blocks) if i not in drop] if drop else blocks
         page_text = "".join([b[4] for b in kept])
         printed = len(page_text) - page_text.count(" ") - page_text.count("\n")
@@ -143,8 +179,20 @@ def read_pages(pdf) -> dict:
             garbled += 1
             continue
         px0 = py1 = None
-        for x0, y0, _x1, y1, text, *_ in kept:
+        odd_page = _ODD_RUN.search(page_text) is not None  # the span-level look only where it can matter
+        for block in kept:
+            x0, y0, _x1, y1, text = block[:5]
             text = text.strip()
+            if (
+                odd_page
+                and _ODD_RUN.search(text.split("\n", 1)[0])
+                and example is not None
+                and len(paragraphs) - example <= EXAMPLE_REACH
+                and unmapped_heading(pdf[p], block)
+            ):
+                text, example = UNMAPPED_HEADING + text[len(text.split("\n", 1)[0]) :], None
+            elif "xample" in text and _EXAMPLE.search(text):
+                example = len(paragraphs)
             # a block starting right under the previous one, at the same left edge, continues its paragraph
             if px0 is not None and 0 <= y0 - py1 < 0.5 * (y1 - y0) / (text.count("\n") + 1) and abs(x0 - px0) < 2:
                 paragraphs[-1] += "\n" + text
@@ -153,7 +201,7 @@ def read_pages(pdf) -> dict:
                 paragraph_pages.append(p + 1)
                 lefts.append(x0)
             px0, py1 = x0, y1
-    left = [m.most_common(1)[0][0] if m else edge % 10_000 for m, edge in zip(margins, leftmost)]
+    left = [m.most_common(1)[0][0] if m else 0 for m in margins]
     indents = [max(0, round(x) - left[(page - 1) % 2]) for x, page in zip(lefts, paragraph_pages)]
     text = _HYPHEN_BREAK.sub("", _SPELL_OUT.sub(_spell_out, "\n\n".join(paragraphs)))
     return {
