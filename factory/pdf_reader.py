@@ -73,14 +73,39 @@ def _key(text: str) -> str:
     return _DIGITS.sub("#", " ".join(text.split()).lower())
 
 
+def _tails_in_place(blocks: list) -> list:
+    """Content-stream order, except a block that the stream puts after text below it and that starts where an
+    earlier block ends, on its line (the tail of a line split at a radical or a fraction): it goes after that
+    block."""
+    out = []
+    for b in blocks:
+        if out and b[3] <= out[-1][1]:  # entirely above the block before it
+            for k in range(len(out) - 1, -1, -1):
+                a = out[k]
+                if abs(b[0] - a[2]) <= 2 and a[1] < b[3] and b[1] < a[3] + (a[3] - a[1]):
+                    out.insert(k + 1, b)
+                    break
+            else:
+                out.append(b)
+        else:
+            out.append(b)
+    return out
+
+
 def order_blocks(blocks: list, width: float) -> list:
-    """Reading order from geometry: on a page with a left and a right column, each column top to bottom
+    """Reading order from geometry: on a page with a left and a right column of text, each column top to bottom
     between full-width blocks; otherwise the content-stream order, which typesetters emit in reading order
     (sorting by position would interleave side-by-side pieces of display math)."""
     mid = width / 2
     columns = [0 if b[2] <= mid + 6 else 1 if b[0] >= mid - 6 else 2 for b in blocks]
-    if 0 not in columns or 1 not in columns:
-        return blocks
+    # a column holds lines of text: a lone glyph left of the middle (a radical sign before "2 is irrational")
+    # and a line's tail right of it are not two columns
+    wide = [False, False]
+    for b, c in zip(blocks, columns):
+        if c < 2 and b[2] - b[0] >= 0.12 * width:
+            wide[c] = True
+    if not all(wide):
+        return _tails_in_place(blocks)
     full = sorted(b[1] for b, c in zip(blocks, columns) if c == 2)
     keys = []
     for i, (b, c) in enumerate(zip(blocks, columns)):

@@ -98,3 +98,25 @@ def test_garbled_text_layer_is_quarantined_with_its_share(tmp_path):
     (bad,) = PdfBookReader(str(tmp_path)).run()
     assert bad.metadata["read_error"] == "garbled_text"
     assert "3 of 3 pages" in bad.metadata["error"] and "% of the glyphs are unexpected" in bad.metadata["error"]
+
+
+def test_a_lone_glyph_left_of_the_middle_is_not_a_column():
+    from factory.pdf_reader import order_blocks
+
+    # a radical sign drawn as its own block just left of the middle; the stream puts the line's tail after the
+    # next example's label
+    blocks = [
+        (126, 242, 522, 265, "lowest terms, a contradiction. Thus"),
+        (298, 248, 306, 256, "√"),
+        (126, 310, 171, 321, "Example:"),
+        (306, 257, 522, 265, "2 is irrational. qed"),
+    ]
+    assert [b[4] for b in order_blocks(blocks, 612)] == [
+        "lowest terms, a contradiction. Thus",
+        "√",
+        "2 is irrational. qed",
+        "Example:",
+    ]
+    # two real columns of text are read column by column
+    columns = [(72, 100, 290, 110, "1. left"), (320, 100, 540, 110, "4. right"), (72, 120, 290, 130, "2. left")]
+    assert [b[4] for b in order_blocks(columns, 612)] == ["1. left", "2. left", "4. right"]
