@@ -246,7 +246,15 @@ def _question_stats(layout: OutputLayout) -> dict:
 
     files = sorted(layout.data("questions").glob("*.parquet"))
     if not files:
-        return {"per_type": [], "per_state": [], "options": [], "letters": [], "examples": [], "total": 0}
+        return {
+            "per_type": [],
+            "per_state": [],
+            "options": [],
+            "letters": [],
+            "balance": [],
+            "examples": [],
+            "total": 0,
+        }
     # lazy scans of the few columns each count needs: memory does not grow with the data
     frame = pl.scan_parquet(files).with_columns(pl.col("options").list.len().alias("n"))
 
@@ -255,6 +263,7 @@ def _question_stats(layout: OutputLayout) -> dict:
 
     per_type = counts("question_type")
     per_state, options, letters = counts("question_type", "state"), counts("question_type", "n"), counts("answer")
+    balance = _letter_balance(counts("question_type", "answer"), options)
     columns = ["question_type", "question", "options", "answer"]
     found: dict[str, dict] = {}
     for path in files:  # the first question of each type, shard by shard until every type has one
@@ -264,22 +273,45 @@ def _question_stats(layout: OutputLayout) -> dict:
         if len(found) == len(per_type):
             break
     examples = [found[kind] for kind in sorted(found)]
-    _letter_plot(letters, layout)
+    _letter_plot(balance, layout)
     return {"per_type": per_type, "per_state": per_state, "options": options, "letters": letters,
-            "examples": examples, "total": sum(n for _, n in per_type)}  # fmt: skip
+            "balance": balance, "examples": examples, "total": sum(n for _, n in per_type)}  # fmt: skip
 
 
-def _letter_plot(letters: list, layout: OutputLayout) -> None:
+def _letter_balance(type_letters: list, options: list) -> list[dict]:
+    """Per type, each letter's answers against a uniform draw over each question's options (questions with k
+    options expect 1/k of their answers on each of their k letters): types mix option counts, so raw letter
+    counts alone would look skewed towards a."""
+    rows = []
+    for kind in sorted({t for t, _, _ in type_letters}):
+        sizes = [(k, n) for t, k, n in options if t == kind]
+        seen = dict((letter, n) for t, letter, n in type_letters if t == kind)
+        letters = LETTERS[: max(k for k, _ in sizes)]
+        expected = [sum(n / k for k, n in sizes if k > i) for i in range(len(letters))]
+        observed = [seen.get(letter, 0) for letter in letters]
+        worst = max(abs(o - e) / e for o, e in zip(observed, expected))
+        rows.append({"type": kind, "letters": letters, "observed": observed, "expected": expected,
+                     "max_deviation": worst})  # fmt: skip
+    return rows
+
+
+def _letter_plot(balance: list[dict], layout: OutputLayout) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     layout.assets.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(6, 2.5))
-    ax.bar([x for x, _ in letters], [n for _, n in letters], color="#4c72b0")
-    ax.set_xlabel("answer letter")
-    ax.set_ylabel("questions")
+    fig, axes = plt.subplots(1, max(1, len(balance)), figsize=(3 * max(1, len(balance)), 2.6), squeeze=False)
+    for ax, row in zip(axes[0], balance):
+        x = range(len(row["letters"]))
+        ax.bar(x, row["observed"], color="#4c72b0", label="answers")
+        ax.scatter(x, row["expected"], marker="_", s=150, color="#dd8452", label="uniform", zorder=3)
+        ax.set_xticks(list(x), list(row["letters"]), fontsize=6)
+        ax.set_title(row["type"], fontsize=8)
+    axes[0][0].set_ylabel("questions")
+    axes[0][0].legend(fontsize=6)
+    fig.supxlabel("answer letter", fontsize=8)
     fig.tight_layout()
     fig.savefig(layout.assets / "tom_answer_letters.png", dpi=100, metadata={"Software": None})
     plt.close(fig)

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -61,6 +62,18 @@ def test_synthetic_rules_build_is_deterministic(tmp_path):
     assert "Scenario 4:" in qa["prompt"] and qa["answer_text"] in qa["prompt"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["funnel"]["adds_up"]
+    _assert_card_balance(out, {t: 6 * n for t, n in expected_counts(4).items()})
+
+
+def _assert_card_balance(out: Path, per_type: dict) -> None:
+    """The card's letter-balance rows add up to each type's questions, and the plot is there."""
+    card = (out / "README.md").read_text()
+    for kind, n in per_type.items():
+        row = re.search(rf"^\| `{kind}` \| (a \d+ \(.+?) \| (\d+)% \|$", card, re.M)
+        assert row, kind
+        assert sum(int(c) for c in re.findall(r"[a-z] (\d+) \(", row.group(1))) == n
+        assert f"| `{kind}` | {n} |" in card
+    assert (out / "assets" / "tom_answer_letters.png").stat().st_size > 1000
 
 
 def test_dyntom_folders_requestioned_and_faulty_sketch_quarantined(tmp_path):
@@ -95,6 +108,7 @@ def test_dyntom_folders_requestioned_and_faulty_sketch_quarantined(tmp_path):
     (read,) = _removed(out, "read")
     assert read["id"] == "trial10" and read["metadata"]["filter_reason"] == "malformed_story_json"
     assert json.loads((out / "manifest.json").read_text())["funnel"]["adds_up"]
+    _assert_card_balance(out, {t: sum(expected_counts(s)[t] for s in (4, 5, 6, 7)) for t in expected_counts(4)})
 
 
 def test_llm_parser_retries_then_quarantines():
