@@ -99,12 +99,12 @@ def order_blocks(blocks: list, width: float) -> list:
     mid = width / 2
     columns = [0 if b[2] <= mid + 6 else 1 if b[0] >= mid - 6 else 2 for b in blocks]
     # a column holds lines of text: a lone glyph left of the middle (a radical sign before "2 is irrational")
-    # and a line's tail right of it are not two columns
-    wide = [False, False]
+    # and a line's tail right of it are not two columns, nor is a short line on either side
+    lines = [0, 0]  # lines of text (blocks wider than a glyph or two) in each column
     for b, c in zip(blocks, columns):
         if c < 2 and b[2] - b[0] >= 0.12 * width:
-            wide[c] = True
-    if not all(wide):
+            lines[c] += b[4].count("\n") or 1
+    if min(lines) < 3:
         return _tails_in_place(blocks)
     full = sorted(b[1] for b, c in zip(blocks, columns) if c == 2)
     keys = []

@@ -118,5 +118,9 @@ def test_a_lone_glyph_left_of_the_middle_is_not_a_column():
         "Example:",
     ]
     # two real columns of text are read column by column
-    columns = [(72, 100, 290, 110, "1. left"), (320, 100, 540, 110, "4. right"), (72, 120, 290, 130, "2. left")]
-    assert [b[4] for b in order_blocks(columns, 612)] == ["1. left", "2. left", "4. right"]
+    columns = [
+        (72, 100, 290, 140, "1. left\n\n\n"),
+        (320, 100, 540, 140, "4. right\n\n\n"),
+        (72, 150, 290, 160, "2. left"),
+    ]
+    assert [b[4] for b in order_blocks(columns, 612)] == ["1. left\n\n\n", "2. left", "4. right\n\n\n"]
