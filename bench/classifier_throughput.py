@@ -20,8 +20,8 @@ def main() -> None:
     import fasttext
 
     from factory.text import megamath_preprocess
-    from filters.math_classifier import MathClassifierFilter
-    from filters.math_extract import extract_math_text
+    from filters.web.math_classifier import MathClassifierFilter
+    from filters.web.math_extract import extract_math_text
 
     texts = [t for t in (extract_math_text(p) for p in sample_pages()) if t] * args.copies
     model = fasttext.load_model(args.model)

@@ -20,7 +20,7 @@ def main() -> None:
     import trafilatura
     from resiliparse.extract.html2text import extract_plain_text
 
-    from filters.math_extract import MathHtmlExtractor, extract_math_text
+    from filters.web.math_extract import MathHtmlExtractor, extract_math_text
 
     pages = sample_pages() * args.copies
     step = MathHtmlExtractor(timeout=30)

@@ -105,7 +105,7 @@ def trafilatura_alone(html: str) -> str:
 
 
 def section_retention() -> None:
-    from filters.math_extract import extract_math_text
+    from filters.web.math_extract import extract_math_text
 
     pages = math_pages()
     print(f"\n## LaTeX spans kept ({len(pages)} math pages, {sum(len(s) for _, _, s in pages)} spans)")
@@ -172,9 +172,9 @@ def print_table(title: str, best: dict, labels: list[str], kinds: dict[str, list
 
 def section_speed(pages, model: Path | None, repeats: int, shard: int) -> None:
     """Extraction, and the filter stage when a classifier is given, per page kind, all interleaved."""
-    from filters.language import FastTextLanguageFilter, default_lid_model_path
-    from filters.math_classifier import MathClassifierFilter
-    from filters.math_extract import MathHtmlExtractor, extract_math_text
+    from filters.web.language import FastTextLanguageFilter, default_lid_model_path
+    from filters.web.math_classifier import MathClassifierFilter
+    from filters.web.math_extract import MathHtmlExtractor, extract_math_text
 
     kinds = by_kind(pages)
     extract = MathHtmlExtractor(timeout=60)
@@ -211,7 +211,7 @@ def section_speed(pages, model: Path | None, repeats: int, shard: int) -> None:
 
 
 def train_rows(pages) -> list[tuple[str, bool]]:
-    from filters.math_extract import extract_math_text
+    from filters.web.math_extract import extract_math_text
 
     return [(extract_math_text(html), is_math) for _, html, is_math in pages]
 

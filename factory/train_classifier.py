@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from factory.text import megamath_preprocess
-from filters.math_classifier import MATH_LABEL, NON_MATH_LABEL, math_scores
+from filters.web.math_classifier import MATH_LABEL, NON_MATH_LABEL, math_scores
 
 POSITIVE = {"math", "__label__math", "1", "true", "yes", "pos", "positive"}
 NEGATIVE = {"non_math", "non-math", "nonmath", "__label__non_math", "0", "false", "no", "neg", "negative"}

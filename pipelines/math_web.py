@@ -28,12 +28,12 @@ from factory.recipe import Recipe, StrictModel
 from factory.recipe_spec import CardInfo, FunnelSpec, OutputConfig, RecipeSpec
 from factory.stage import Stage
 from factory.writer import config_writer
-from filters.language import FastTextLanguageFilter, default_lid_model_path
-from filters.math_classifier import MathClassifierFilter
-from filters.math_extract import MathHtmlExtractor
 from filters.read_errors import ReadErrorFilter
-from filters.url_blocklist import UrlBlocklistFilter
-from filters.web_pro import EduScoreParser, RefinedTextParser
+from filters.web.language import FastTextLanguageFilter, default_lid_model_path
+from filters.web.math_classifier import MathClassifierFilter
+from filters.web.math_extract import MathHtmlExtractor
+from filters.web.url_blocklist import UrlBlocklistFilter
+from filters.web.web_pro import EduScoreParser, RefinedTextParser
 
 
 class UrlStage(StrictModel):

@@ -6,7 +6,7 @@ import yaml
 from datatrove.data import Document
 
 from filters.decontaminate import NGramDecontaminationFilter, load_benchmark_texts
-from filters.url_blocklist import UrlBlocklistFilter
+from filters.web.url_blocklist import UrlBlocklistFilter
 
 QUESTION = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May."
 

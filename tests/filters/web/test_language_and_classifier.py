@@ -1,8 +1,8 @@
 from datatrove.data import Document
 
 from factory.text import megamath_preprocess, megamath_tokens
-from filters.language import FastTextLanguageFilter, default_lid_model_path
-from filters.math_classifier import MathClassifierFilter
+from filters.web.language import FastTextLanguageFilter, default_lid_model_path
+from filters.web.math_classifier import MathClassifierFilter
 
 ENGLISH = "The weather was lovely today, so we walked along the river and had lunch in the park near the old bridge."
 FRENCH = "Nous avons visité le musée puis nous avons déjeuné au bord de la rivière avec nos amis."
@@ -66,7 +66,7 @@ FORMULA_DENSE = (
 
 def test_math_is_masked_before_language_id():
     from factory.text import mask_math
-    from filters.language import prose
+    from filters.web.language import prose
 
     assert mask_math(r"cost \$5 and $x^2$ or $$\int f$$ and \(y\), \[z\] end") == r"cost \$5 and   or   and  ,   end"
     assert mask_math("from $3 to $4 each") == "from $3 to $4 each"  # prices, not math

@@ -8,7 +8,7 @@ import pytest
 from conftest import ListWriter
 from datatrove.data import Document
 
-from filters.math_extract import MathHtmlExtractor, extract_math_text
+from filters.web.math_extract import MathHtmlExtractor, extract_math_text
 from filters.web.mathml import MalformedMathML
 
 FILLER = " ".join(["The lecture continues with a careful discussion of the method and its assumptions."] * 6)
