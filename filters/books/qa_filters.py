@@ -71,8 +71,12 @@ class StandardFilter(BaseFilter):
         return True
 
 
+HINT_RULES = ("key_hint", "inline_hint")  # the extractor's rules whose answer is only a hint
+
+
 class QARulesFilter(BaseFilter):
-    """Drops pairs without an answer (`missing_answer`), pairs that need a figure or table the text does not hold
+    """Drops pairs without an answer (`missing_answer`), pairs whose only answer is a hint (`hint_only`: a hint is
+    not an answer), pairs that need a figure or table the text does not hold
     (`needs_figure`) and pairs that point at other text the reader does not have (`outside_reference`)."""
 
     name = "filter"
@@ -81,6 +85,8 @@ class QARulesFilter(BaseFilter):
         answer = (doc.metadata.get("answer") or "").strip()
         if not answer:
             return False, "missing_answer"
+        if doc.metadata.get("rule") in HINT_RULES:
+            return False, "hint_only"
         for text in (doc.text, answer):
             if needs_figure(text):
                 return False, "needs_figure"

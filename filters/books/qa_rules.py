@@ -84,6 +84,12 @@ STOP = re.compile(r"^(Index|Bibliography|References|Glossary|Notes:?)$")
 DOT_LEADERS = re.compile(r"(\.\s?){4,}|…")
 NO_ANSWER = re.compile(r"^(answers? (will|may) vary|omitted|see (the )?text)\b", re.I)
 SENTENCE_END = re.compile(r"[.!?](\s|$)")
+# end of a worked example or proof: a tombstone (alone or closing a line), a text-layer "qed", or a lone period
+END_MARK = re.compile(r"^(?:[■□∎◼]|q\.?e\.?d\.?|Q\.?E\.?D\.?|\.)$")
+END_TRAIL = re.compile(r"(?<=\S)\s*[■□∎◼]$|(?<=[^\s.])\s+\.$")  # not an ellipsis ". . ."
+# a period ends the example only before a new sentence; figure tick labels ("0.5", "−1") and lowercase text after
+# a display formula's period continue it
+NEW_SENTENCE = re.compile(r"^[A-Z][a-z]")
 
 
 @dataclass
@@ -389,6 +395,16 @@ def extract_pairs(
         if AFTERWORD.match(line) or (first and alone and part == "answer" and current.answer and _is_heading(line)):
             close()  # the example is over: commentary, or the next subsection's heading
             continue
+        if part == "answer" and current.answer and (END_MARK.match(line) or END_TRAIL.search(line)):
+            # a tombstone always ends the example; a period (a display formula's) only when nothing continues it
+            tombstone = line[-1] in "■□∎◼" or line.lower().replace(".", "") == "qed"
+            if tombstone or nxt is None or (NEW_SENTENCE.match(nxt) and not SOLUTION.match(nxt)):
+                if not END_MARK.match(line):  # the line's own text, without the mark
+                    current.answer.append(END_TRAIL.sub("." if line.endswith(".") else "", line))
+                elif line == ".":
+                    current.answer[-1] += "."
+                close()
+                continue
         if m := SOLUTION.match(line):
             heading, rest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
             heading = heading.lower()
@@ -403,6 +419,9 @@ def extract_pairs(
                 part = "answer"
                 if rest.strip():
                     current.answer.append(rest.strip())
+                if rest.rstrip()[-1:] in ("■", "□", "∎", "◼"):  # a one-line proof with its tombstone
+                    current.answer[-1] = END_TRAIL.sub("", current.answer[-1])
+                    close()
                 continue
         if part == "question" and (m := INLINE_ANS.search(line)):  # "... (6, 8). Ans. 10"
             current.question.append(line[: m.start()])
