@@ -170,6 +170,27 @@ def _finish_item(item: Item) -> tuple[str, str]:
     return question, _join(item.answer)
 
 
+def _lettered_before(question: list[str], line: str) -> list[list[str]]:
+    """The options before a marked "B. 25 cm (Correct)" that were read as question lines ("A. 12 cm"): popped
+    from the question when they run back to A; none otherwise (a lettered first option is a sub-part until a mark
+    shows it is an option)."""
+    m = re.match(r"\(?([B-Eb-e])([.)])", line)
+    if not m:
+        return []
+    letter, close = ord(m.group(1)), m.group(2)
+    found, at = [], len(question)
+    for want in range(letter - 1, ord("a" if m.group(1).islower() else "A") - 1, -1):
+        at -= 1
+        while at > 0 and not question[at]:  # a paragraph break between options
+            at -= 1
+        option = re.match(rf"\(?{re.escape(chr(want) + close)}\s*(\S.*)$", question[at]) if at > 0 else None
+        if not option:
+            return []
+        found.insert(0, [option.group(1).strip()])
+    del question[at:]
+    return found
+
+
 def extract_pairs(
     paragraphs: list[str],
     pages: list[int | None] | None,
@@ -197,12 +218,14 @@ def extract_pairs(
     current: Item | None = None
     part = "question"  # where continuation lines go: question, option, answer
     entry: KeyEntry | None = None
+    key_last: tuple = ()  # the last bare-numbered key entry of this key list, with its scope
+    key_multi = False  # this key list numbers its entries "1.2.3.": a bare "23." in it is text (a 2^3 exponent)
     unlabelled = 0
     region = ""
 
-    def close():
-        nonlocal current, entry
-        current, entry = None, None
+    def close():  # in a key: at a heading, where a new list of entries begins
+        nonlocal current, entry, key_last, key_multi
+        current, entry, key_last, key_multi = None, None, (), False
 
     def enter_key(kind: str, sect: tuple = ()):
         nonlocal key_mode, key_section, in_exercises, key_namespace
@@ -305,11 +328,24 @@ def extract_pairs(
                 continue
         if key_mode:
             m = MULTI.match(line) or BARE.match(line)
+            if m and m.re is BARE and key_multi and entry is not None:
+                m = None  # "1.2.7. ... 2" over "9.": the exponent of the entry's last term, not entry 9
             if m and (
                 m.re is MULTI or first or entry is None or not line[len(m.group(1)) + 1 :].strip()[:1].islower()
             ):
                 number = _number(m.group(1))
                 scope = key_namespace + (key_section if m.re is BARE else ())
+                key_multi = m.re is MULTI
+                if m.re is BARE:
+                    # numbering that restarts with no section heading between is another list (a table of
+                    # formulas after the key): its entries answer nothing, up to the next heading
+                    if key_last and key_last[0] == scope and number <= key_last[1]:
+                        if entry is not None and len(entry.text) > 1 and _is_heading(entry.text[-1]):
+                            entry.text.pop()  # that list's title ("Differentiation Rules")
+                        entry = None
+                        key_last = (scope, (float("inf"),))
+                        continue
+                    key_last = (scope, number)
                 text = (m.group(2) or "").strip()
                 hint = bool(re.match(r"(?i)hint\b", text))
                 entry = KeyEntry(
@@ -438,6 +474,8 @@ def extract_pairs(
             and (m := OPTION.match(line))
             and (line[0] not in "(abcdeABCDE" or current.options or MARK.search(line))
         ):
+            if not current.options:
+                current.options = _lettered_before(current.question, line)
             current.options.append([m.group(1).strip()])
             part = "option"
             continue

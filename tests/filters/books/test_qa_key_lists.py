@@ -1,0 +1,97 @@
+"""A key's list of entries ends where its numbering restarts with no heading between (a table of formulas printed
+after the key answers nothing), and in a key numbered "1.2.3." a line like "23." is text (an exponent's digits)."""
+
+from filters.books.qa_rules import extract_pairs
+
+EXERCISES = [
+    "Chapter 1. Limits",
+    "Section 1.6 Limits at Infinity",
+    "Exercises 1.6",
+    "1. Find the limit of 1/x as x grows without bound.",
+    "2. Find the limit of x squared times sin(pi x) as x grows without bound.",
+    "3. Find the limit of 3x/(x + 1) as x grows without bound.",
+    "4. Find the horizontal asymptote of 2x/(x - 5).",
+]
+FILLER = ["Body text of the chapter that is no exercise."] * 6
+
+
+def _answers(paragraphs):
+    return {p["label"]: p["answer"] for p in extract_pairs(paragraphs, list(range(len(paragraphs))))}
+
+
+def test_a_formula_table_after_the_key_answers_nothing():
+    key = ["Answers to Exercises", "Section 1.6", "1. 0", "3. 3"]
+    table = ["Differentiation Rules", "1. d/dx (cx) = c", "2. d/dx (u + v) = u' + v'", "3. d/dx (c) = 0", "4. x"]
+    answers = _answers(EXERCISES + FILLER + key + table)
+    assert answers == {"1.6.1": "0", "1.6.2": "", "1.6.3": "3", "1.6.4": ""}
+    # the same list after a section heading is that section's key
+    answers = _answers(EXERCISES + FILLER + ["Answers to Exercises", "Section 1.5", "1. 7", "Section 1.6"] + table)
+    assert answers == {
+        "1.6.1": "d/dx (cx) = c",
+        "1.6.2": "d/dx (u + v) = u' + v'",
+        "1.6.3": "d/dx (c) = 0",
+        "1.6.4": "x",
+    }
+
+
+def test_digits_of_an_exponent_in_a_multi_level_key_stay_in_the_entry():
+    exercises = [
+        "Chapter 1. Counting",
+        "Section 1.2 Binomial Coefficients",
+        "Exercises",
+        "6. What is the coefficient of x12 in (x + 2)15?",
+        "7. What is the coefficient of x9 in (x + 1)14 + x3(x + 2)15?",
+        "8. How many lattice paths go from (0,0) to (3,3)?",
+    ]
+    key = [
+        "Selected Solutions",
+        "Solutions for Section 1.2",
+        "1.2.6. Pick 12 of the 15 factors, so the coefficient is C(15, 12) 2",
+        "3.",
+        "1.2.7. Use the binomial theorem: C(14, 9) + C(15, 6) 2",
+        "9.",
+        "1.2.8. C(6, 3) = 20.",
+    ]
+    answers = _answers(exercises + FILLER + key)
+    assert answers == {
+        "1.2.6": "Pick 12 of the 15 factors, so the coefficient is C(15, 12) 2 3.",
+        "1.2.7": "Use the binomial theorem: C(14, 9) + C(15, 6) 2 9.",
+        "1.2.8": "C(6, 3) = 20.",
+    }
+
+
+def test_lettered_options_before_the_marked_one_are_options():
+    paragraphs = [
+        "Multiple Choice Questions",
+        "310. A simple pendulum has a period of 1 s. How far from the axis is the mass?",
+        "A. 12 cm",
+        "B. 25 cm (Correct)",
+        "C. 50 cm",
+        "311. A sphere spins up from rest. Which statement is true?",
+        "(a) It speeds up",
+        "(b) It slows down",
+        "(c) It stays the same (Correct)",
+        "312. Answer the following:",
+        "(a) What is the unit of force?",
+        "(b) What is the unit of energy?",
+        "Answer: (a) N (b) J",
+    ]
+    pairs = extract_pairs(paragraphs, [1] * len(paragraphs), profile="question_bank")
+    assert [(p["label"], p["question"], p["answer"]) for p in pairs] == [
+        (
+            "310",
+            "A simple pendulum has a period of 1 s. How far from the axis is the mass?\nA. 12 cm\nB. 25 cm\nC. 50 cm",
+            "B. 25 cm",
+        ),
+        (
+            "311",
+            "A sphere spins up from rest. Which statement is true?\nA. It speeds up\nB. It slows down\n"
+            "C. It stays the same",
+            "C. It stays the same",
+        ),
+        (
+            "312",
+            "Answer the following:\n(a) What is the unit of force?\n(b) What is the unit of energy?",
+            "(a) N (b) J",
+        ),  # noqa: E501
+    ]
