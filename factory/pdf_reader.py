@@ -145,6 +145,18 @@ def unmapped_heading(page, block: tuple) -> bool:
     return bold and max(s["size"] for s in heading) <= 1.2 * max(body)
 
 
+def _with_page_number(text: str, p: int) -> bool:
+    """A short band block that starts or ends with the page's number ("3.1 Exercises" over "139"): a header that
+    names the page's own section, so it need not repeat on other pages."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if not 2 <= len(lines) <= 3:
+        return False
+    return any(
+        (end.isdigit() and abs(int(end) - (p + 1)) <= 50) or re.fullmatch(r"[ivxlc]{1,6}", end)
+        for end in (lines[0], lines[-1])
+    )
+
+
 def running_blocks(pages: list[list[tuple]], heights: list[float], window: int = 4) -> list[set[int]]:
     """Indices of the header/footer blocks of every page: page numbers in the top or bottom band, and text
     repeated in a band at about the same height on at least two pages within `window` pages (or on half of
@@ -157,17 +169,18 @@ def running_blocks(pages: list[list[tuple]], heights: list[float], window: int =
         for i, b in enumerate(blocks):
             if b[3] <= top or b[1] >= bottom:
                 key = _key(b[4])
-                page_candidates.append((i, key, round(b[1] / 4)))
+                page_candidates.append((i, key, round(b[1] / 4), _with_page_number(b[4], p)))
                 seen.setdefault((key, round(b[1] / 4)), []).append(p)
         candidates.append(page_candidates)
     often = max(3, len(pages) // 2)
     running = []
     for p, page_candidates in enumerate(candidates):
         drop = set()
-        for i, key, y in page_candidates:
+        for i, key, y, numbered in page_candidates:
             near = seen[(key, y)]
             if (
                 _PAGE_NUMBER.match(key)
+                or numbered
                 or len(near) >= often
                 or sum(1 for q in near if q != p and abs(q - p) <= window) >= 2
                 or (len(pages) <= 3 and len(near) >= 2)

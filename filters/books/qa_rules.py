@@ -82,7 +82,7 @@ KEY_SECTION = re.compile(
 )
 STOP = re.compile(r"^(Index|Bibliography|References|Glossary|Notes:?)$")
 DOT_LEADERS = re.compile(r"(\.\s?){4,}|…")
-NO_ANSWER = re.compile(r"^(answers? (will|may) vary|omitted|see (the )?text)\b", re.I)
+NO_ANSWER = re.compile(r"^(answers? (will|may) vary|((solution|answer|proof)s? )?omitted|see (the )?text)\b", re.I)
 SENTENCE_END = re.compile(r"[.!?](\s|$)")
 # end of a worked example or proof: a tombstone (alone or closing a line), a text-layer "qed", or a lone period
 END_MARK = re.compile(r"^(?:[■□∎◼]|q\.?e\.?d\.?|Q\.?E\.?D\.?|\.)$")

@@ -1,6 +1,8 @@
 """A key's list of entries ends where its numbering restarts with no heading between (a table of formulas printed
 after the key answers nothing), and in a key numbered "1.2.3." a line like "23." is text (an exponent's digits)."""
 
+from pdf_books import pairs_of, write_book
+
 from filters.books.qa_rules import extract_pairs
 
 EXERCISES = [
@@ -95,3 +97,25 @@ def test_lettered_options_before_the_marked_one_are_options():
             "(a) N (b) J",
         ),  # noqa: E501
     ]
+
+
+def test_a_key_entry_that_omits_the_solution_is_no_answer():
+    key = ["Answers to Exercises", "Section 1.6", "1. 0", "3. Solution omitted.", "4. Answers will vary."]
+    assert _answers(EXERCISES + FILLER + key) == {"1.6.1": "0", "1.6.2": "", "1.6.3": "", "1.6.4": ""}
+
+
+def test_a_header_with_the_page_number_that_names_the_page_section_is_dropped(tmp_path):
+    first = [
+        "Chapter 2. Recurrences",
+        "Example:",
+        "Solve the recurrence a(n) = 6a(n-1) - 9a(n-2) with a(0) = 1 and a(1) = 4.",
+        "Solution: The characteristic root is 3, so a(n) = a 3^n + b n 3^n. Now use the initial conditions:",
+        "a(0) = 1 = a",
+        "a(1) = 4 = 3a + 3b.",
+    ]
+    second = ["Since a = 1, we find that b = 1/3, and a(n) = 3^n + n 3^(n-1).", "Exercises", "1. Solve it again."]
+    # each page's header names its own section and is found nowhere else
+    write_book(tmp_path / "book.pdf", [first, second], headers=["2.3 Recurrences\n9", "2.4 Exercises\n10"])
+    (label, question, answer) = pairs_of(tmp_path)[0]
+    assert label == "Example" and question.startswith("Solve the recurrence")
+    assert answer.endswith("we find that b = 1/3, and a(n) = 3^n + n 3^(n-1).") and "Exercises" not in answer
