@@ -4,9 +4,10 @@ of 30 published pairs for judging precision by reading them against the PDF.
 Recall = pairs with an answer / answered items in the book (hand counts: ../shared/realdata/README.md;
 APEX counted for this bench, see ANSWERED), once as extracted and once as published, i.e. after the
 recipe's rule filters (questions under 5 words, `missing_answer`, `needs_figure`, `outside_reference`).
-The sample of published pairs goes to bench/results/textbook_precision_sample.md; a rerun keeps the
-verdict of every pair that is drawn again unchanged. `--pages` prints each sampled pair's PDF page text
-(raw pymupdf) to judge it against.
+The sample of published pairs goes to bench/results/textbook_precision_sample.md, drawn by a seeded hash so that
+a fix redraws only the pairs it changed; every verdict written there is kept in textbook_verdicts.jsonl and
+reused whenever the same pair (question and answer unchanged) is drawn again. `--pages` prints each sampled
+pair's PDF page text (raw pymupdf) to judge it against.
 
 Usage: python bench/textbook_recall.py [--seed 0] [--n 30] [--pages]
 """
@@ -14,7 +15,8 @@ Usage: python bench/textbook_recall.py [--seed 0] [--n 30] [--pages]
 from __future__ import annotations
 
 import argparse
-import random
+import hashlib
+import json
 import re
 from collections import Counter
 
@@ -22,6 +24,7 @@ from _common import ROOT
 
 BOOKS = ROOT.parent / "shared" / "realdata" / "textbooks"
 SAMPLE = ROOT / "bench" / "results" / "textbook_precision_sample.md"
+VERDICTS = ROOT / "bench" / "results" / "textbook_verdicts.jsonl"  # every verdict given, reused when drawn again
 ANSWERED = {
     "levin_discrete.pdf": 383,  # README: ~103 inline solutions + ~280 at the back
     "ostp_physics_qlib_answers.pdf": 428,  # README: 205 `Answer:` + 224 marked multiple choice
@@ -32,23 +35,49 @@ ANSWERED = {
 }
 
 
+def _rendered(d) -> tuple[str, str]:
+    """Question and answer as the sample file shows them (markdown line breaks)."""
+    return d.text.replace("\n", "  \n"), d.metadata["answer"].replace("\n", "  \n")
+
+
 def _header(d) -> str:
     m = d.metadata
     return f"{m['source']} p. {m['pages']} — {m['label']} ({m['rule']}, {m['profile']})"
 
 
-def _old_verdicts() -> dict[tuple[str, str], str]:
-    """(header, question) -> verdict line of the current sample file."""
-    if not SAMPLE.exists():
-        return {}
+def _verdicts_in(path) -> dict[tuple[str, str, str], str]:
+    """(header, question, answer) -> verdict of every judged pair in a sample file."""
     verdicts = {}
-    for block in SAMPLE.read_text(encoding="utf-8").split("\n## ")[1:]:
+    for block in path.read_text(encoding="utf-8").split("\n## ")[1:]:
         header = block.split("\n", 1)[0].split(". ", 1)[1]
-        question = re.search(r"\*\*Q:\*\* (.*?)\n\n\*\*A:\*\*", block, re.S)
-        verdict = re.search(r"\*\*Verdict:\*\* (.*)", block)
-        if question and verdict:
-            verdicts[(header, question.group(1))] = verdict.group(1)
+        qa = re.search(r"\*\*Q:\*\* (.*?)\n\n\*\*A:\*\* (.*?)\n\n\*\*Verdict:\*\* (.*)", block, re.S)
+        if qa and qa.group(3).strip() != "_unjudged_":
+            verdicts[(header, qa.group(1), qa.group(2))] = qa.group(3).strip()
     return verdicts
+
+
+def _known_verdicts() -> dict[tuple[str, str, str], str]:
+    """Every verdict written so far: the store, updated with the current sample file's verdicts."""
+    known = {}
+    if VERDICTS.exists():
+        for line in VERDICTS.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            known[(row["header"], row["question"], row["answer"])] = row["verdict"]
+    if SAMPLE.exists():
+        known.update(_verdicts_in(SAMPLE))
+    rows = [dict(zip(("header", "question", "answer", "verdict"), (*k, v))) for k, v in sorted(known.items())]
+    VERDICTS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return known
+
+
+def _draw(published: list, n: int, seed: int) -> list:
+    """A seeded random sample that is stable under fixes: pairs ordered by a seeded hash of where they come from
+    and their question, so a fix only swaps in the pairs it changed."""
+
+    def rank(d) -> str:
+        return hashlib.sha256(f"{seed}\n{_header(d)}\n{d.text}".encode()).hexdigest()
+
+    return sorted(published, key=rank)[:n]
 
 
 def main() -> None:
@@ -87,9 +116,9 @@ def main() -> None:
         )
         print(f"{'':32s} rules: {dict(Counter(d.metadata['rule'] for d in with_answer))}")
         print(f"{'':32s} dropped by the rule filters: {dict(reasons)}")
-    sample = random.Random(args.seed).sample(published, min(args.n, len(published)))
-    old = _old_verdicts()
-    verdicts = [old.get((_header(d), d.text.replace("\n", "  \n")), "_unjudged_") for d in sample]
+    sample = _draw(published, args.n, args.seed)
+    known = _known_verdicts()
+    verdicts = [known.get((_header(d), *_rendered(d)), "_unjudged_") for d in sample]
     judged = sum(v != "_unjudged_" for v in verdicts)
     ok = sum(v.startswith("OK") for v in verdicts)
     SAMPLE.parent.mkdir(parents=True, exist_ok=True)
@@ -102,10 +131,9 @@ def main() -> None:
         )
         f.write(f"**Judged {judged} of {len(sample)}: {ok} OK = precision {ok / max(judged, 1):.2f}**\n\n")
         for n, d in enumerate(sample, 1):
-            question, verdict = d.text.replace("\n", "  \n"), verdicts[n - 1]
-            f.write(f"## {n}. {_header(d)}\n\n**Q:** {question}\n\n")
-            f.write("**A:** " + d.metadata["answer"].replace("\n", "  \n") + "\n\n")
-            f.write(f"**Verdict:** {verdict}\n\n")
+            question, answer = _rendered(d)
+            f.write(f"## {n}. {_header(d)}\n\n**Q:** {question}\n\n**A:** {answer}\n\n")
+            f.write(f"**Verdict:** {verdicts[n - 1]}\n\n")
     print(f"sample of {len(sample)} published pairs -> {SAMPLE.relative_to(ROOT)}; judged {judged}, OK {ok}")
     if args.pages:
         import pymupdf
