@@ -13,6 +13,11 @@ OUTSIDE_REFERENCE = re.compile(
     r"\(?([0-9]+[a-z]?([.\-–][0-9]+)*|(?-i:[A-Z]))\)?\b",
     re.I,
 )
+# "Based on the previous question": a question built on another item
+OTHER_ITEM = re.compile(r"\b(previous|preceding|last)\s+(questions?|problems?|exercises?)\b", re.I)
+# "For which of the parts above ...": another item's parts or questions, unless the question has parts of its own
+# ("(d) How do the three questions above relate?")
+OTHER_PARTS = re.compile(r"\b(parts?|questions?|problems?|exercises?)\s+above\b", re.I)
 _VISUAL = (
     r"(figure|fig\.|diagram|picture|image|drawing|illustration|photo(graph)?|graph|table|chart|plot|circuit|sketch)s?"
 )
@@ -93,4 +98,6 @@ class QARulesFilter(BaseFilter):
         for text in (doc.text, answer):
             if OUTSIDE_REFERENCE.search(text):
                 return False, "outside_reference"
+        if OTHER_ITEM.search(doc.text) or (OTHER_PARTS.search(doc.text) and "(a)" not in doc.text):
+            return False, "outside_reference"
         return True

@@ -347,7 +347,7 @@ def extract_pairs(
                         continue
                     key_last = (scope, number)
                 text = (m.group(2) or "").strip()
-                hint = bool(re.match(r"(?i)hint\b", text))
+                hint = bool(re.match(r"(?i)(further\s+)?hints?\b", text))  # "Further hint: ..."
                 entry = KeyEntry(
                     [text] if text else [], page, hint, chapter_only=len(scope) == 1 and not key_namespace
                 )

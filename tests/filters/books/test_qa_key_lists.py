@@ -119,3 +119,27 @@ def test_a_header_with_the_page_number_that_names_the_page_section_is_dropped(tm
     (label, question, answer) = pairs_of(tmp_path)[0]
     assert label == "Example" and question.startswith("Solve the recurrence")
     assert answer.endswith("we find that b = 1/3, and a(n) = 3^n + n 3^(n-1).") and "Exercises" not in answer
+
+
+def test_a_further_hint_in_a_key_is_a_hint_and_questions_on_other_items_are_outside_references():
+    from datatrove.data import Document
+
+    from filters.books.qa_filters import QARulesFilter
+
+    exercises = ["Chapter 1. Sums", "Section 1.5 Induction", "Exercises", "12. Prove the partial sums stay below 2."]
+    key = ["Selected Solutions", "Solutions for Section 1.5", "1.5.12. Further hint: take half the gap."]
+    book = exercises + FILLER + key
+    pairs = extract_pairs(book, list(range(len(book))))
+    assert [(p["label"], p["rule"]) for p in pairs] == [("1.5.12", "key_hint")]
+
+    def verdict(question: str):
+        return QARulesFilter().filter(Document(question, "q", metadata={"answer": "42", "rule": "key_solution"}))
+
+    assert verdict("Based on the previous question, give a combinatorial proof of the identity.") == (
+        False,
+        "outside_reference",
+    )
+    other_parts = "For which of the parts above does it make sense to count functions?"
+    assert verdict(other_parts) == (False, "outside_reference")
+    assert verdict("Answer the following: (a) Count the functions. (b) Use the parts above to count injections.")
+    assert verdict("How many functions are there from a 3-set to a 2-set?")
