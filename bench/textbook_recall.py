@@ -4,9 +4,10 @@ of 30 published pairs for judging precision by reading them against the PDF.
 Recall = pairs with an answer / answered items in the book (hand counts: ../shared/realdata/README.md;
 APEX counted for this bench, see ANSWERED), once as extracted and once as published, i.e. after the
 recipe's rule filters (questions under 5 words, `missing_answer`, `needs_figure`, `outside_reference`).
-The sample of published pairs goes to bench/results/textbook_precision_sample.md, drawn by a seeded hash so that
-a fix redraws only the pairs it changed; every verdict written there is kept in textbook_verdicts.jsonl and
-reused whenever the same pair (question and answer unchanged) is drawn again. `--pages` prints each sampled
+The sample of published pairs goes to bench/results/textbook_precision_sample.md (_seed<N>.md for another
+seed), drawn by a seeded hash so that a fix redraws only the pairs it changed; every verdict written in a sample
+file is kept in textbook_verdicts.jsonl and reused whenever the same pair (question and answer unchanged) is
+drawn again. `--pages` prints each sampled
 pair's PDF page text (raw pymupdf) to judge it against.
 
 Usage: python bench/textbook_recall.py [--seed 0] [--n 30] [--pages]
@@ -23,8 +24,8 @@ from collections import Counter
 from _common import ROOT
 
 BOOKS = ROOT.parent / "shared" / "realdata" / "textbooks"
-SAMPLE = ROOT / "bench" / "results" / "textbook_precision_sample.md"
-VERDICTS = ROOT / "bench" / "results" / "textbook_verdicts.jsonl"  # every verdict given, reused when drawn again
+RESULTS = ROOT / "bench" / "results"
+VERDICTS = RESULTS / "textbook_verdicts.jsonl"  # every verdict given, reused when drawn again
 ANSWERED = {
     "levin_discrete.pdf": 383,  # README: ~103 inline solutions + ~280 at the back
     "ostp_physics_qlib_answers.pdf": 428,  # README: 205 `Answer:` + 224 marked multiple choice
@@ -56,15 +57,19 @@ def _verdicts_in(path) -> dict[tuple[str, str, str], str]:
     return verdicts
 
 
+def _sample_file(seed: int):
+    return RESULTS / ("textbook_precision_sample.md" if seed == 0 else f"textbook_precision_sample_seed{seed}.md")
+
+
 def _known_verdicts() -> dict[tuple[str, str, str], str]:
-    """Every verdict written so far: the store, updated with the current sample file's verdicts."""
+    """Every verdict written so far: the store, updated with the verdicts of every sample file."""
     known = {}
     if VERDICTS.exists():
         for line in VERDICTS.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             known[(row["header"], row["question"], row["answer"])] = row["verdict"]
-    if SAMPLE.exists():
-        known.update(_verdicts_in(SAMPLE))
+    for sample_file in sorted(RESULTS.glob("textbook_precision_sample*.md")):
+        known.update(_verdicts_in(sample_file))
     rows = [dict(zip(("header", "question", "answer", "verdict"), (*k, v))) for k, v in sorted(known.items())]
     VERDICTS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return known
@@ -121,8 +126,9 @@ def main() -> None:
     verdicts = [known.get((_header(d), *_rendered(d)), "_unjudged_") for d in sample]
     judged = sum(v != "_unjudged_" for v in verdicts)
     ok = sum(v.startswith("OK") for v in verdicts)
-    SAMPLE.parent.mkdir(parents=True, exist_ok=True)
-    with SAMPLE.open("w", encoding="utf-8") as f:
+    sample_file = _sample_file(args.seed)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with sample_file.open("w", encoding="utf-8") as f:
         f.write(f"# textbook_qa rules extractor: {len(sample)} published pairs, seed {args.seed}\n\n")
         f.write(
             "Drawn by `python bench/textbook_recall.py` from the pairs that pass the recipe's rule filters. "
@@ -134,7 +140,7 @@ def main() -> None:
             question, answer = _rendered(d)
             f.write(f"## {n}. {_header(d)}\n\n**Q:** {question}\n\n**A:** {answer}\n\n")
             f.write(f"**Verdict:** {verdicts[n - 1]}\n\n")
-    print(f"sample of {len(sample)} published pairs -> {SAMPLE.relative_to(ROOT)}; judged {judged}, OK {ok}")
+    print(f"sample of {len(sample)} published pairs -> {sample_file.relative_to(ROOT)}; judged {judged}, OK {ok}")
     if args.pages:
         import pymupdf
 
