@@ -38,6 +38,9 @@ BELOW = re.compile(
     r"\b(shown|pictured|depicted|drawn|illustrated|given|displayed|as follows|the following)\s*(below)?[:.]?\s*", re.I
 )
 MIN_TEXT_AFTER = 20  # characters of question text after "shown below" that can hold what is shown
+# a plot's axis labels read as text: a run of numbers, lone dots (tick marks) and axis names ". 0.5 . 1 . 1.5 . x . y"
+TICK = re.compile(r"^([−-]?\d+(\.\d+)?|\.{1,2}|[xyt])$")
+MIN_TICK_RUN, MIN_TICK_DOTS = 8, 3
 
 
 def needs_figure(text: str) -> str | None:
@@ -47,6 +50,18 @@ def needs_figure(text: str) -> str | None:
     for m in BELOW.finditer(text):
         if (m.group(2) or m.group(1).lower() == "the following") and len(text[m.end() :].strip()) < MIN_TEXT_AFTER:
             return m.group(0).strip()
+    return _tick_labels(text)
+
+
+def _tick_labels(text: str) -> str | None:
+    run: list[str] = []
+    for token in text.split() + [""]:
+        if TICK.match(token):
+            run.append(token)
+            continue
+        if len(run) >= MIN_TICK_RUN and run.count(".") + run.count("..") >= MIN_TICK_DOTS:
+            return " ".join(run)
+        run = []
     return None
 
 

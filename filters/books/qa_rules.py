@@ -80,6 +80,9 @@ KEY_SECTION = re.compile(
     r"|^(?:Solutions?|Answers?|Hints?)\s+(?:for|to)\s+(\d{1,2})\.(\d{1,2})$",
     re.I,
 )
+# "In Exercises 22 – 32, give the intervals on which the given function is continuous.": an instruction that the
+# items of the range leave out (their text is only "23. g(x) = √(x2 − 4)")
+GROUP = re.compile(r"^(?:In|For)\s+(?:Exercises|Problems|Questions)\s+(\d{1,3})\s*[–—-]\s*(\d{1,3}),\s*(\S.*)$")
 STOP = re.compile(r"^(Index|Bibliography|References|Glossary|Notes:?)$")
 DOT_LEADERS = re.compile(r"(\.\s?){4,}|…")
 NO_ANSWER = re.compile(r"^(answers? (will|may) vary|((solution|answer|proof)s? )?omitted|see (the )?text)\b", re.I)
@@ -107,6 +110,7 @@ class Item:
     answer_page: int | None = None
     rule: str = ""
     region: str = ""  # the exercise-region heading it sits under
+    instruction: str = ""  # the group's "In Exercises 22 – 32, give the intervals ..." that the item leaves out
 
 
 @dataclass
@@ -221,11 +225,13 @@ def extract_pairs(
     key_last: tuple = ()  # the last bare-numbered key entry of this key list, with its scope
     key_multi = False  # this key list numbers its entries "1.2.3.": a bare "23." in it is text (a 2^3 exponent)
     unlabelled = 0
+    group: list = []  # [first, last, section, instruction lines] of the latest "In Exercises N – M, ..." line
+    in_group = False  # the lines after it, up to the next item, continue the instruction
     region = ""
 
     def close():  # in a key: at a heading, where a new list of entries begins
-        nonlocal current, entry, key_last, key_multi
-        current, entry, key_last, key_multi = None, None, (), False
+        nonlocal current, entry, key_last, key_multi, in_group
+        current, entry, key_last, key_multi, in_group = None, None, (), False, False
 
     def enter_key(kind: str, sect: tuple = ()):
         nonlocal key_mode, key_section, in_exercises, key_namespace
@@ -359,6 +365,10 @@ def extract_pairs(
                 entry.text.append(line)
             continue
         # the body: items, inline answers, continuation lines
+        if (in_exercises or profile == "question_bank") and (m := GROUP.match(line)):
+            close()
+            group, in_group = [int(m.group(1)), int(m.group(2)), section, [m.group(3)]], True
+            continue
         label = None
         m = LABELLED.match(line)
         if m and not (m.group(2) is None and not (m.group(3) or m.group(4)) and nxt and nxt[:1].islower()):
@@ -405,6 +415,8 @@ def extract_pairs(
             label = f"{'.'.join(map(str, section)) + '.' if section else ''}{m.group(1)}"
             text, keyable = m.group(2), True
         if label is not None:
+            in_group = False
+            number = int(re.split(r"[.)]", line.split()[0])[-2] or 0) if line[:1].isdigit() else None
             current = Item(
                 label,
                 key,
@@ -415,6 +427,8 @@ def extract_pairs(
                 indents[p],
             )
             current.region = region if in_exercises else ""
+            if group and number is not None and group[2] == section and group[0] <= number <= group[1]:
+                current.instruction = _join(group[3])
             if text and (ans := INLINE_ANS.search(text)):  # "... of (6, 8). Ans. 10"
                 text, current.answer, current.answer_page = text[: ans.start()], [text[ans.end() :]], page
                 current.rule = "inline_answer"
@@ -426,6 +440,8 @@ def extract_pairs(
                 max_item_section = max(max_item_section, section)
             continue
         if current is None:
+            if in_group:
+                group[3].append(line)
             continue
         alone = n + 1 == len(lines) or lines[n + 1][2]  # a paragraph of one line
         if AFTERWORD.match(line) or (first and alone and part == "answer" and current.answer and _is_heading(line)):
@@ -503,6 +519,8 @@ def extract_pairs(
     pairs = []
     for item in items:
         question, answer = _finish_item(item)
+        if question and item.instruction:
+            question = item.instruction + "\n" + question
         rule, answer_page = item.rule, item.answer_page
         if item.options and answer and not item.answer:
             rule, answer_page = "marked_option", item.page

@@ -143,3 +143,35 @@ def test_a_further_hint_in_a_key_is_a_hint_and_questions_on_other_items_are_outs
     assert verdict(other_parts) == (False, "outside_reference")
     assert verdict("Answer the following: (a) Count the functions. (b) Use the parts above to count injections.")
     assert verdict("How many functions are there from a 3-set to a 2-set?")
+
+
+def test_an_exercise_group_instruction_goes_with_each_item_of_its_range():
+    exercises = [
+        "Chapter 1. Limits",
+        "Section 1.5 Continuity",
+        "Exercises 1.5",
+        "1. T/F: A continuous function has no jumps in its graph.",
+        "In Exercises 2 – 3, give the intervals on which the given",
+        "function is continuous.",
+        "2. f(x) = x2 - 3x + 9",
+        "3. g(x) = sqrt(x2 - 4)",
+        "4. Explain why a polynomial is continuous everywhere.",
+    ]
+    key = ["Answers to Exercises", "Section 1.5", "1. T", "2. (-inf, inf)", "3. (-inf, -2] and [2, inf)", "4. Sums."]
+    book = exercises + ["Chapter 2. Derivatives"] + FILLER + key
+    pairs = extract_pairs(book, list(range(len(book))))
+    assert [(p["label"], p["question"]) for p in pairs] == [
+        ("1.5.1", "T/F: A continuous function has no jumps in its graph."),
+        ("1.5.2", "give the intervals on which the given function is continuous.\nf(x) = x2 - 3x + 9"),
+        ("1.5.3", "give the intervals on which the given function is continuous.\ng(x) = sqrt(x2 - 4)"),
+        ("1.5.4", "Explain why a polynomial is continuous everywhere."),
+    ]
+
+
+def test_a_plot_read_as_text_needs_its_figure():
+    from filters.books.qa_filters import needs_figure
+
+    assert needs_figure("f(x) = 1/(x + 1)2 (a) lim f(x) (b) lim f(x) . −2 . −1 . 50 . 100 . x . y")
+    assert needs_figure("a = 1\n. 0.5 . 1 . 1.5 . 2 .\n0.5\n.\n1\n.\nx\n.\ny")
+    assert needs_figure("Find the next term of 2, 6, 18, 54, 162.") is None
+    assert needs_figure("Solve x + y = 3 and x - y = 1 for x and y . Then check 1 2 3 4 5 6 7 8.") is None
