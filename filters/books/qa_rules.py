@@ -428,7 +428,8 @@ def extract_pairs(
             )
             current.region = region if in_exercises else ""
             if group and number is not None and group[2] == section and group[0] <= number <= group[1]:
-                current.instruction = _join(group[3])
+                instruction = _join(group[3])
+                current.instruction = instruction[:1].upper() + instruction[1:]
             if text and (ans := INLINE_ANS.search(text)):  # "... of (6, 8). Ans. 10"
                 text, current.answer, current.answer_page = text[: ans.start()], [text[ans.end() :]], page
                 current.rule = "inline_answer"

@@ -162,8 +162,8 @@ def test_an_exercise_group_instruction_goes_with_each_item_of_its_range():
     pairs = extract_pairs(book, list(range(len(book))))
     assert [(p["label"], p["question"]) for p in pairs] == [
         ("1.5.1", "T/F: A continuous function has no jumps in its graph."),
-        ("1.5.2", "give the intervals on which the given function is continuous.\nf(x) = x2 - 3x + 9"),
-        ("1.5.3", "give the intervals on which the given function is continuous.\ng(x) = sqrt(x2 - 4)"),
+        ("1.5.2", "Give the intervals on which the given function is continuous.\nf(x) = x2 - 3x + 9"),
+        ("1.5.3", "Give the intervals on which the given function is continuous.\ng(x) = sqrt(x2 - 4)"),
         ("1.5.4", "Explain why a polynomial is continuous everywhere."),
     ]
 
