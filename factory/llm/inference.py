@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import os
 from pathlib import Path
 
@@ -149,6 +150,12 @@ class LLMRunner(InferenceRunner):
         self.retries, self.retry_backoff_s = retries, retry_backoff_s
 
     def run(self, data, rank: int = 0, world_size: int = 1):
+        data = iter(data if data is not None else ())
+        first = next(data, None)
+        if first is None:  # nothing left for this rank to ask (a retry round): start no model server for it
+            self.stat_update("empty_rank")
+            return None
+        data = itertools.chain([first], data)
         if self.api_key_env:
             self.config.api_key = os.environ.get(self.api_key_env)
         try:

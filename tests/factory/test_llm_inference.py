@@ -249,3 +249,9 @@ def test_round_reader_memory_does_not_grow_with_the_rank(tmp_path):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert count == 3000 and peak < 4_000_000, peak
+
+
+def test_a_rank_with_nothing_to_ask_starts_no_server(tmp_path):
+    # nothing listens on port 9: starting a server (or asking it anything) would fail the task
+    runner = _run_round("http://127.0.0.1:9/v1", tmp_path, docs=0, retries=0)
+    assert runner.stats["empty_rank"].total == 1
