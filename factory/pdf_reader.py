@@ -114,23 +114,40 @@ def order_blocks(blocks: list, width: float) -> list:
     return [blocks[k[2]] for k in sorted(keys)]
 
 
-def _page_blocks(page) -> tuple[list[tuple], float, float]:
-    """(x0, y0, x1, y1, text) of the text blocks of a page, in reading order; the page's width and height."""
-    blocks = [b for b in page.get_text("blocks", flags=pymupdf.TEXTFLAGS_TEXT) if b[6] == 0 and not b[4].isspace()]
+def _page_blocks(page) -> tuple[list[tuple], float, float, object]:
+    """(x0, y0, x1, y1, text) of the text blocks of a page, in reading order; the page's width and height; its
+    text page, kept only where a heading may need a look at its spans (a run of odd glyphs on the page)."""
+    textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
+    blocks = [b for b in textpage.extractBLOCKS() if b[6] == 0 and not b[4].isspace()]
     rect = page.rect
-    return order_blocks(blocks, rect.width), rect.width, rect.height
+    keep = _ODD_RUN.search("\n".join([b[4] for b in blocks])) is not None  # "\n": no run across two blocks
+    return order_blocks(blocks, rect.width), rect.width, rect.height, textpage if keep else None
 
 
-def unmapped_heading(page, block: tuple) -> bool:
+def _clipped_dict(textpage, clip: tuple) -> dict:
+    """`get_text("dict", clip=clip)` from the page's text page, without running the page again: pymupdf keeps
+    only the glyphs inside a text page's rect, so the rect is narrowed to the clip for the extraction."""
+    rect = textpage.this.m_internal.mediabox
+    saved = rect.x0, rect.y0, rect.x1, rect.y1
+    rect.x0, rect.y0, rect.x1, rect.y1 = clip
+    try:
+        return textpage.extractDICT()
+    finally:
+        rect.x0, rect.y0, rect.x1, rect.y1 = saved
+
+
+def unmapped_heading(source, block: tuple) -> bool:
     """Whether the block's first line is a short bold heading at body size drawn in a font without a Unicode
-    map: most of its glyphs Latin-1-supplement or private-use characters (read from the block's spans)."""
+    map: most of its glyphs Latin-1-supplement or private-use characters (read from the block's spans, from
+    `source`: the page, or its text page, which saves running the page again)."""
     first = block[4].split("\n", 1)[0].strip()
     if not 3 <= len(first) <= 24 or len(_ODD.findall(first)) < 0.6 * len(first.replace(" ", "")):
         return False
     # the block and a few line heights under it: a heading alone in its block is compared with the text below
     x0, y0, x1, y1 = block[:4]
     clip = (x0, y0, max(x1, x0 + 200), y1 + 3 * (y1 - y0))
-    lines = [line for b in page.get_text("dict", clip=clip)["blocks"] for line in b.get("lines", [])]
+    found = _clipped_dict(source, clip) if isinstance(source, pymupdf.TextPage) else source.get_text("dict", clip=clip)
+    lines = [line for b in found["blocks"] for line in b.get("lines", [])]
     heading, body = [], []
     for line in lines:
         spans = [s for s in line["spans"] if s["text"].strip()]
@@ -192,7 +209,7 @@ def running_blocks(pages: list[list[tuple]], heights: list[float], window: int =
 
 def read_pages(pdf) -> dict:
     """Paragraphs of a book with their pages and indents, plus counts of image-only and garbled pages."""
-    pages, widths, heights = zip(*[_page_blocks(page) for page in pdf])
+    pages, widths, heights, textpages = zip(*[_page_blocks(page) for page in pdf])
     running = running_blocks(pages, heights)
     # the body's left margin per page parity: the left edge of the most text (a book whose body sits in a
     # narrower column beside a margin for figures has no wide blocks); indents are measured from it once known
@@ -211,28 +228,29 @@ def read_pages(pdf) -> dict:
         if printed < MIN_CHARS_PER_PAGE:
             image_only += not blocks
             continue
-        bad = len(_UNEXPECTED.findall(page_text))
+        bad = 0 if page_text.isascii() else len(_UNEXPECTED.findall(page_text))  # isascii: a flag, no scan
         unexpected, printed_total = unexpected + bad, printed_total + printed
         if bad > GARBLED_SHARE * printed:
             garbled += 1
             continue
         px0 = py1 = None
-        odd_page = _ODD_RUN.search(page_text) is not None  # the span-level look only where it can matter
+        # the span-level look only where it can matter (a page without a run in any block kept no text page)
+        odd_page = textpages[p] is not None and _ODD_RUN.search(page_text) is not None
         for block in kept:
-            x0, y0, _x1, y1, text = block[:5]
+            x0, y0, _x1, y1, text, _n, _t = block
             text = text.strip()
             if (
                 odd_page
                 and _ODD_RUN.search(text.split("\n", 1)[0])
                 and example is not None
                 and len(paragraphs) - example <= EXAMPLE_REACH
-                and unmapped_heading(pdf[p], block)
+                and unmapped_heading(textpages[p], block)
             ):
                 text, example = UNMAPPED_HEADING + text[len(text.split("\n", 1)[0]) :], None
             elif "xample" in text and _EXAMPLE.search(text):
                 example = len(paragraphs)
             # a block starting right under the previous one, at the same left edge, continues its paragraph
-            if px0 is not None and 0 <= y0 - py1 < 0.5 * (y1 - y0) / (text.count("\n") + 1) and abs(x0 - px0) < 2:
+            if px0 is not None and abs(x0 - px0) < 2 and 0 <= y0 - py1 < 0.5 * (y1 - y0) / (text.count("\n") + 1):
                 paragraphs[-1] += "\n" + text
             else:
                 paragraphs.append(text)
