@@ -20,6 +20,7 @@ private-use, Coptic or replacement characters: a font without a usable Unicode m
 from __future__ import annotations
 
 import fnmatch
+import gc
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -96,16 +97,16 @@ def order_blocks(blocks: list, width: float) -> list:
     """Reading order from geometry: on a page with a left and a right column of text, each column top to bottom
     between full-width blocks; otherwise the content-stream order, which typesetters emit in reading order
     (sorting by position would interleave side-by-side pieces of display math)."""
-    mid = width / 2
-    columns = [0 if b[2] <= mid + 6 else 1 if b[0] >= mid - 6 else 2 for b in blocks]
+    mid, wide = width / 2, 0.12 * width
     # a column holds lines of text: a lone glyph left of the middle (a radical sign before "2 is irrational")
     # and a line's tail right of it are not two columns, nor is a short line on either side
     lines = [0, 0]  # lines of text (blocks wider than a glyph or two) in each column
-    for b, c in zip(blocks, columns):
-        if c < 2 and b[2] - b[0] >= 0.12 * width:
-            lines[c] += b[4].count("\n") or 1
+    for b in blocks:
+        if b[2] - b[0] >= wide and (b[2] <= mid + 6 or b[0] >= mid - 6):
+            lines[b[2] > mid + 6] += b[4].count("\n") or 1
     if min(lines) < 3:
         return _tails_in_place(blocks)
+    columns = [0 if b[2] <= mid + 6 else 1 if b[0] >= mid - 6 else 2 for b in blocks]
     full = sorted(b[1] for b, c in zip(blocks, columns) if c == 2)
     keys = []
     for i, (b, c) in enumerate(zip(blocks, columns)):
@@ -209,6 +210,18 @@ def running_blocks(pages: list[list[tuple]], heights: list[float], window: int =
 
 def read_pages(pdf) -> dict:
     """Paragraphs of a book with their pages and indents, plus counts of image-only and garbled pages."""
+    # a book's blocks are thousands of tuples in no reference cycle: the cyclic collector would only walk them
+    # over and over (2% of the time); cycles made meanwhile are collected once it is back on
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_pages(pdf)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_pages(pdf) -> dict:
     pages, widths, heights, textpages = zip(*[_page_blocks(page) for page in pdf])
     running = running_blocks(pages, heights)
     # the body's left margin per page parity: the left edge of the most text (a book whose body sits in a
@@ -233,7 +246,7 @@ def read_pages(pdf) -> dict:
         if bad > GARBLED_SHARE * printed:
             garbled += 1
             continue
-        px0 = py1 = None
+        px0 = py1 = -float("inf")  # no block before: -inf is never within 2 points of a left edge
         # the span-level look only where it can matter (a page without a run in any block kept no text page)
         odd_page = textpages[p] is not None and _ODD_RUN.search(page_text) is not None
         for block in kept:
@@ -250,7 +263,7 @@ def read_pages(pdf) -> dict:
             elif "xample" in text and _EXAMPLE.search(text):
                 example = len(paragraphs)
             # a block starting right under the previous one, at the same left edge, continues its paragraph
-            if px0 is not None and abs(x0 - px0) < 2 and 0 <= y0 - py1 < 0.5 * (y1 - y0) / (text.count("\n") + 1):
+            if abs(x0 - px0) < 2 and 0 <= y0 - py1 < 0.5 * (y1 - y0) / (text.count("\n") + 1):
                 paragraphs[-1] += "\n" + text
             else:
                 paragraphs.append(text)
