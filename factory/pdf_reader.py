@@ -121,7 +121,8 @@ def _page_blocks(page) -> tuple[list[tuple], float, float, object]:
     textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
     blocks = [b for b in textpage.extractBLOCKS() if b[6] == 0 and not b[4].isspace()]
     rect = page.rect
-    keep = _ODD_RUN.search("\n".join([b[4] for b in blocks])) is not None  # "\n": no run across two blocks
+    # a run is never ASCII (a third of the text: skipped); "\n": no run across two blocks
+    keep = _ODD_RUN.search("\n".join([b[4] for b in blocks if not b[4].isascii()])) is not None
     return order_blocks(blocks, rect.width), rect.width, rect.height, textpage if keep else None
 
 
