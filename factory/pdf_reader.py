@@ -127,15 +127,19 @@ def _page_blocks(page) -> tuple[list[tuple], float, float, object]:
 
 
 def _clipped_dict(textpage, clip: tuple) -> dict:
-    """`get_text("dict", clip=clip)` from the page's text page, without running the page again: pymupdf keeps
-    only the glyphs inside a text page's rect, so the rect is narrowed to the clip for the extraction."""
-    rect = textpage.this.m_internal.mediabox
-    saved = rect.x0, rect.y0, rect.x1, rect.y1
-    rect.x0, rect.y0, rect.x1, rect.y1 = clip
-    try:
-        return textpage.extractDICT()
-    finally:
-        rect.x0, rect.y0, rect.x1, rect.y1 = saved
+    """`get_text("dict", clip=clip)` from the page's text page, without running the page again: the lines of the
+    whole page's dict (public API only) whose box overlaps the clip."""
+    x0, y0, x1, y1 = clip
+    blocks = []
+    for block in textpage.extractDICT()["blocks"]:
+        lines = [
+            line
+            for line in block.get("lines", [])
+            if line["bbox"][0] < x1 and line["bbox"][2] > x0 and line["bbox"][1] < y1 and line["bbox"][3] > y0
+        ]
+        if lines:
+            blocks.append({**block, "lines": lines})
+    return {"blocks": blocks}
 
 
 def unmapped_heading(source, block: tuple) -> bool:
