@@ -16,6 +16,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipelines.ablate import Arm, SelectStage, Size, pool_selection  # noqa: E402
 
 RUN = """
 import json, sys, time
@@ -78,22 +81,11 @@ def main():
         size = sum(p.stat().st_size for p in pool.iterdir()) / 2**20
         text = pl.scan_parquet(pool / "*.parquet").select(pl.col("response").str.len_bytes().sum()).collect().item()
         arms = [
-            {"name": n, "selector": s, "column": c, "lo": 1, "hi": 9, "equal_size": None}
-            for n, s, c in (("random", "random", None), ("length", "length", None), ("score", "score", "quality"))
+            Arm(name="random", selector="random"),
+            Arm(name="length", selector="length"),
+            Arm(name="score", selector="score", column="quality"),
         ]
-        settings = {
-            "path": str(pool),
-            "format": "parquet",
-            "glob": None,
-            "pool_config": "default",
-            "id_key": "id",
-            "response_key": "response",
-            "question_key": "question",
-            "reference_key": "reference_answer",
-            "tokenizer": None,
-            "size": {"n": n, "tokens": None},
-            "arms": arms,
-        }
+        settings = pool_selection(str(pool), "parquet", None, SelectStage(arms=arms, size=Size(n=n)))
         code = RUN.format(root=str(ROOT))
         results = {}
         for mode in ("eager", "lazy"):

@@ -6,11 +6,12 @@ apply as usual); what a build used is recorded as the local path, the resolved c
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from factory.provenance import sha256_file
 
 HF_SCHEME = "hf://"
 _REF = re.compile(r"hf://(?P<repo>[\w.-]+/[\w.-]+)/(?P<file>[^@]+?)(?:@(?P<rev>[^@/][^@]*))?")
@@ -48,14 +49,6 @@ class ResolvedModel:
         return {"source": self.source, "path": str(self.path), "revision": self.revision, "sha256": self.sha256}
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def is_hub_ref(ref: str | None) -> bool:
     return bool(ref) and ref.startswith(HF_SCHEME)
 
@@ -73,7 +66,7 @@ def resolve_model(ref: str) -> ResolvedModel:
         path = Path(ref)
         if not path.is_file():
             raise ModelRefError(f"no such file: {ref}")
-        resolved = ResolvedModel(ref, path, None, sha256_of(path))
+        resolved = ResolvedModel(ref, path, None, sha256_file(path))
     else:
         resolved = _download(ref, hub)
     _RESOLVED[key] = resolved
@@ -96,7 +89,7 @@ def _download(ref: str, hub: HubRef) -> ResolvedModel:
     # the cache lays files out as .../snapshots/<commit>/<filename>: the commit the revision resolved to
     depth = len(Path(hub.filename).parts)
     commit = local.parents[depth - 1].name if len(local.parents) >= depth else None
-    return ResolvedModel(ref, local, commit, sha256_of(local))
+    return ResolvedModel(ref, local, commit, sha256_file(local))
 
 
 def resolve_models(refs: dict[str, str | None]) -> dict[str, dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -12,10 +13,18 @@ from pathlib import Path
 import factory
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+def sha256_file(path: Path) -> str:
+    """The file's sha256; a file unchanged since it was last hashed in this process (same size and mtime) is not
+    read again: a multi-GB model is hashed at preflight, at build start and for the manifest."""
+    stat = Path(path).stat()
+    return _sha256(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _sha256(path: str, _size: int, _mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while block := f.read(chunk):
+        while block := f.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
 
@@ -37,13 +46,14 @@ def list_input_files(input_config) -> list[str]:
     return sorted(folder.list_files(glob_pattern=input_config.glob_pattern, recursive=True))
 
 
-def input_files(input_config, verify: bool = False) -> list[dict]:
-    """Each input file's path, size and modification time (cheap, at any scale); with `verify`, its sha256 too."""
+def input_files(input_config, files: list[str], verify: bool = False) -> list[dict]:
+    """Each of `files`' (from `list_input_files`) path, size and modification time (cheap, at any scale); with
+    `verify`, its sha256 too."""
     from datatrove.io import get_datafolder
 
     folder = get_datafolder(input_config.folder)
     entries = []
-    for rel in list_input_files(input_config):
+    for rel in files:
         info = folder.info(rel)
         mtime = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
         entry = {"path": rel, "size": int(info.get("size") or 0), "mtime": str(mtime) if mtime is not None else None}

@@ -27,18 +27,19 @@ class EmptyBuildError(BuildError):
     """The build finished and kept nothing (raised only with --fail-on-empty)."""
 
 
-def input_problems(recipe: Recipe) -> list[tuple[str, str]]:
+def list_inputs(recipe: Recipe) -> tuple[list[str], list[tuple[str, str]]]:
+    """The input files (listed once: a remote listing is slow), or the problems that stop the build."""
     folder = recipe.input.folder
     if "://" not in folder and not Path(folder).exists():
-        return [("input.path", f"no such file, folder or glob base: {recipe.input.path}")]
+        return [], [("input.path", f"no such file, folder or glob base: {recipe.input.path}")]
     try:
         files = provenance.list_input_files(recipe.input)
     except Exception as e:  # a remote location that cannot be listed: credentials, network, typo
-        return [("input.path", f"cannot list {recipe.input.path}: {type(e).__name__}: {e}")]
+        return [], [("input.path", f"cannot list {recipe.input.path}: {type(e).__name__}: {e}")]
     if not files:
         where = "input.path" if recipe.input.path != folder else "input.glob"
-        return [(where, f"no files matching {recipe.input.glob_pattern!r} under {folder}")]
-    return []
+        return [], [(where, f"no files matching {recipe.input.glob_pattern!r} under {folder}")]
+    return files, []
 
 
 def make_executors(recipe: Recipe, stages: list[Stage], layout: OutputLayout) -> list:
@@ -187,7 +188,8 @@ def build(
 ) -> OutputLayout | None:
     """Run `recipe` to completion (local, ray) or submit it (slurm). Rerunning resumes."""
     spec = get_recipe(recipe.recipe)
-    problems = input_problems(recipe) + spec.preflight(recipe)
+    files, problems = list_inputs(recipe)
+    problems += spec.preflight(recipe)
     if problems:
         raise RecipeError(source, [(field, message, None) for field, message in problems])
 
@@ -195,7 +197,7 @@ def build(
     record = {
         "recipe_hash": recipe.hash(),
         "base_dir": os.getcwd(),  # relative paths in the recipe resolve against it, whoever finalizes
-        "inputs": provenance.input_files(recipe.input, verify=verify_inputs),
+        "inputs": provenance.input_files(recipe.input, files, verify=verify_inputs),
         "referenced": provenance.referenced_entries(spec.referenced_files(recipe)),
         "code": provenance.code_version(),
     }

@@ -145,14 +145,18 @@ def uses_difficulty(recipe: Recipe) -> bool:
 
 def selection_settings(recipe: Recipe) -> dict:
     """What the selection step needs, as plain data (steps are pickled to the executor's workers)."""
-    s = recipe.stages.select
+    return pool_selection(recipe.input.path, recipe.input.format, recipe.input.glob, recipe.stages.select)
+
+
+def pool_selection(path: str, fmt: str, glob: str | None, select: SelectStage) -> dict:
+    """The selection settings for a pool at `path` (also what the memory test and bench hand the step)."""
     return {
-        "path": recipe.input.path,
-        "format": recipe.input.format,
-        "glob": recipe.input.glob,
-        **s.model_dump(mode="json", exclude={"arms", "size"}),
-        "size": s.size.model_dump(),
-        "arms": [a.model_dump() for a in s.arms],
+        "path": path,
+        "format": fmt,
+        "glob": glob,
+        **select.model_dump(mode="json", exclude={"arms", "size"}),
+        "size": select.size.model_dump(),
+        "arms": [a.model_dump() for a in select.arms],
     }
 
 

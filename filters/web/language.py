@@ -9,6 +9,7 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
 from factory.text import mask_math
+from filters.web.fasttext_model import LazyFastText
 
 MIN_PROSE_CHARS = 20  # below this, the page is (almost) all math: score the whole text instead
 
@@ -41,7 +42,7 @@ def prose(text: str) -> str:
     return masked
 
 
-class FastTextLanguageFilter(BaseFilter):
+class FastTextLanguageFilter(LazyFastText, BaseFilter):
     """Keeps documents whose top fastText language is one of `languages` with score >= `threshold`.
 
     The text is scored with its math masked (`$…$`, `\\(…\\)`, environments): formulas are no language, and a
@@ -55,18 +56,6 @@ class FastTextLanguageFilter(BaseFilter):
         self.model_path = str(model_path)
         self.languages = tuple(languages)
         self.threshold = threshold
-        self._model = None
-
-    @property
-    def model(self):
-        if self._model is None:
-            import fasttext
-
-            self._model = fasttext.load_model(self.model_path)
-        return self._model
-
-    def __getstate__(self):  # the fastText model does not pickle; each worker loads it
-        return {**self.__dict__, "_model": None}
 
     def filter_batch(self, batch: list[Document]):
         labels, scores = self.model.predict([prose(doc.text) for doc in batch], k=1)

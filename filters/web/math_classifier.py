@@ -6,6 +6,7 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
 from factory.text import megamath_preprocess
+from filters.web.fasttext_model import LazyFastText
 
 MATH_LABEL = "__label__MATH"
 NON_MATH_LABEL = "__label__NON_MATH"
@@ -24,7 +25,7 @@ def math_scores(model, texts: list[str]) -> list[float]:
     return scores
 
 
-class MathClassifierFilter(BaseFilter):
+class MathClassifierFilter(LazyFastText, BaseFilter):
     """Keeps documents with P(MATH) >= threshold (0.4 in OctoThinker's Web-Pro-Max); stores `math_score`."""
 
     name = "classifier"
@@ -33,18 +34,6 @@ class MathClassifierFilter(BaseFilter):
         super().__init__(exclusion_writer, batch_size=batch_size)
         self.model_path = str(model_path)
         self.threshold = threshold
-        self._model = None
-
-    @property
-    def model(self):
-        if self._model is None:
-            import fasttext
-
-            self._model = fasttext.load_model(self.model_path)
-        return self._model
-
-    def __getstate__(self):
-        return {**self.__dict__, "_model": None}
 
     def filter_batch(self, batch: list[Document]):
         results = []

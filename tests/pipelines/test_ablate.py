@@ -189,22 +189,10 @@ def test_pool_ten_times_the_memory_budget_streams(tmp_path):
             }
         ).write_parquet(folder / f"part-{part}.parquet", row_group_size=500)
     assert rows * len(filler) >= 10 * budget_mb * 2**20  # the pool is at least 10x the budget, decoded
-    settings = {
-        "path": str(folder),
-        "format": "parquet",
-        "glob": None,
-        "pool_config": "default",
-        "id_key": "id",
-        "response_key": "response",
-        "question_key": "question",
-        "reference_key": "reference_answer",
-        "tokenizer": None,
-        "size": {"n": 1000, "tokens": None},
-        "arms": [
-            {"name": "random", "selector": "random", "column": None, "lo": 1, "hi": 9, "equal_size": None},
-            {"name": "score", "selector": "score", "column": "quality", "lo": 1, "hi": 9, "equal_size": None},
-        ],
-    }
+    from pipelines.ablate import Arm, SelectStage, Size, pool_selection
+
+    arms = [Arm(name="random", selector="random"), Arm(name="score", selector="score", column="quality")]
+    settings = pool_selection(str(folder), "parquet", None, SelectStage(arms=arms, size=Size(n=1000)))
     result = subprocess.run(
         [sys.executable, "-c", MEMORY_SCRIPT, json.dumps(settings), str(tmp_path)],
         capture_output=True,
