@@ -23,7 +23,7 @@ import fnmatch
 import gc
 import re
 from bisect import bisect_right
-from collections import Counter
+from operator import itemgetter
 
 import pymupdf
 from datatrove.data import Document
@@ -231,15 +231,19 @@ def _read_pages(pdf) -> dict:
     running = running_blocks(pages, heights)
     # the body's left margin per page parity: the left edge of the most text (a book whose body sits in a
     # narrower column beside a margin for figures has no wide blocks); indents are measured from it once known
-    margins = [Counter(), Counter()]
+    margins: list[dict[int, int]] = [{}, {}]  # left edge -> characters (Counter's missing keys cost a Python call)
     paragraphs, paragraph_pages, lefts = [], [], []
     image_only, garbled, unexpected, printed_total = 0, 0, 0, 0
     example = None  # paragraph count when the last example without a solution heading started
+    # a heading's glyph run confirmed from its spans once is that heading for the rest of the book (a book draws
+    # each "Solution" in the same font): its spans are not read again (a whole-page dict, ~0.4 ms each)
+    headings: set[str] = set()
     for p, blocks in enumerate(pages):
         parity, drop = p % 2, running[p]
         margin = margins[parity]
         for b in blocks:
-            margin[round(b[0])] += len(b[4])
+            x = round(b[0])
+            margin[x] = margin.get(x, 0) + len(b[4])
         kept = [b for i, b in enumerate(blocks) if i not in drop] if drop else blocks
         page_text = "".join([b[4] for b in kept])
         printed = len(page_text) - page_text.count(" ") - page_text.count("\n")
@@ -259,12 +263,13 @@ def _read_pages(pdf) -> dict:
             text = text.strip()
             if (
                 odd_page
-                and _ODD_RUN.search(text.split("\n", 1)[0])
+                and _ODD_RUN.search(first := text.split("\n", 1)[0])
                 and example is not None
                 and len(paragraphs) - example <= EXAMPLE_REACH
-                and unmapped_heading(textpages[p], block)
+                and (first in headings or unmapped_heading(textpages[p], block))
             ):
-                text, example = UNMAPPED_HEADING + text[len(text.split("\n", 1)[0]) :], None
+                headings.add(first)
+                text, example = UNMAPPED_HEADING + text[len(first) :], None
             elif "xample" in text and _EXAMPLE.search(text):
                 example = len(paragraphs)
             # a block starting right under the previous one, at the same left edge, continues its paragraph
@@ -275,7 +280,7 @@ def _read_pages(pdf) -> dict:
                 paragraph_pages.append(p + 1)
                 lefts.append(x0)
             px0, py1 = x0, y1
-    left = [m.most_common(1)[0][0] if m else 0 for m in margins]
+    left = [max(m.items(), key=itemgetter(1))[0] if m else 0 for m in margins]  # ties: the first seen, as Counter
     indents = [max(0, round(x) - left[(page - 1) % 2]) for x, page in zip(lefts, paragraph_pages)]
     text = _HYPHEN_BREAK.sub("", _SPELL_OUT.sub(_spell_out, "\n\n".join(paragraphs)))
     return {

@@ -20,9 +20,9 @@ def _write(path, lines) -> None:
     doc.save(path)
 
 
-def _example(heading, font="hebo", size=9) -> list:
+def _example(heading, font="hebo", size=9, number=1) -> list:
     return [
-        ("Example 1", "helv", 10),
+        (f"Example {number}", "helv", 10),
         ("Find the limit of 3x + 1 as x approaches 2 from either side.", "helv", 10),
         None,
         (heading, font, size),
@@ -55,3 +55,9 @@ def test_unmapped_text_that_is_not_a_solution_heading_stays_text(tmp_path):
         (tmp_path / str(n)).mkdir()
         _write(tmp_path / str(n) / "book.pdf", lines)
         assert pairs_of(tmp_path / str(n)) == [], n
+
+
+def test_every_example_of_a_book_keeps_its_unmapped_heading(tmp_path):
+    # the heading's glyphs are read from spans once, then recognised by their text for the rest of the book
+    _write(tmp_path / "book.pdf", _example(GARBLED) + [None] + _example(GARBLED, number=2))
+    assert [label for label, _, _ in pairs_of(tmp_path)] == ["Example 1", "Example 2"]
