@@ -29,11 +29,13 @@ def megamath_preprocess(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):  # a cheap check; most text is
         text = unicodedata.normalize("NFKC", text)
     tokens = _WORDPUNCT.findall(text.lower())
+    # one substitution over the joined line equals one per token (no digit run spans a space, no token holds one);
     # digits -> <NUM> makes a token at most 3x + 2 longer ("1a1a" -> "<NUM>a<NUM>a"): below 33 characters, no token
-    # can pass 100 after it, and one substitution over the joined line equals one per token
+    # can pass 100 after it, so the line is split again only when a longer one was there
+    line = _DIGITS.sub("<NUM>", " ".join(tokens))
     if tokens and max(map(len, tokens)) > _LONGEST_SAFE:
-        return " ".join(tok for tok in (_DIGITS.sub("<NUM>", tok) for tok in tokens) if len(tok) <= _MAX_TOKEN)
-    return _DIGITS.sub("<NUM>", " ".join(tokens))
+        return " ".join(tok for tok in line.split(" ") if len(tok) <= _MAX_TOKEN)
+    return line
 
 
 def normalized_words(text: str) -> list[str]:

@@ -50,9 +50,9 @@ _SKIP_TEXT_IN = {"script", "style", "pre", "code", "textarea", "kbd", "samp", "t
 # selectors to one query: a walk of the whole DOM is as costly as the extraction itself, so there is only one.
 # a tag as an HTML tokenizer reads it: quotes delimit a value only right after `=`
 _TAG_REST = r"""(?:[^>"'=]+|=\s*"[^"]*"|=\s*'[^']*'|[="'])*>?"""
-# (the lookahead first: most tags fail on their first letter, faster than trying each alternative)
+# (the lookahead first: most tags fail on their first two letters, faster than trying each alternative)
 _MARKUP_TAGS = re.compile(
-    rf"<(?=[mMiIsS])(?:(math)\b|(mjx-container)|(img\b{_TAG_REST})|(su[pb])\b|(script\b{_TAG_REST}))", re.I
+    rf"<(?=[mMiIsS][aAjJmMuUcC])(?:(math)\b|(mjx-container)|(img\b{_TAG_REST})|(su[pb])\b|(script\b{_TAG_REST}))", re.I
 )
 _KINDS = (None, "math", "mjx-container", "img", "sup", "script")  # by group
 # an <img> can only be a formula with a LaTeX-image URL or class in its tag (so one of these words), or `\`, `^`,
