@@ -74,16 +74,20 @@ def _key(text: str) -> str:
     return _DIGITS.sub("#", " ".join(text.split()).lower())
 
 
+def _continues(a: tuple, b: tuple) -> bool:
+    """Whether block `b` starts where block `a` ends, on its line: the tail of a line split into blocks at a glyph
+    (a radical, a fraction, a binomial's brackets)."""
+    return abs(b[0] - a[2]) <= 2 and a[1] < b[3] and b[1] < a[3] + (a[3] - a[1])
+
+
 def _tails_in_place(blocks: list) -> list:
     """Content-stream order, except a block that the stream puts after text below it and that starts where an
-    earlier block ends, on its line (the tail of a line split at a radical or a fraction): it goes after that
-    block."""
+    earlier block ends, on its line: it goes after that block."""
     out = []
     for b in blocks:
         if out and b[3] <= out[-1][1]:  # entirely above the block before it
             for k in range(len(out) - 1, -1, -1):
-                a = out[k]
-                if abs(b[0] - a[2]) <= 2 and a[1] < b[3] and b[1] < a[3] + (a[3] - a[1]):
+                if _continues(out[k], b):
                     out.insert(k + 1, b)
                     break
             else:
@@ -98,11 +102,13 @@ def order_blocks(blocks: list, width: float) -> list:
     between full-width blocks; otherwise the content-stream order, which typesetters emit in reading order
     (sorting by position would interleave side-by-side pieces of display math)."""
     mid, wide = width / 2, 0.12 * width
+    # the tail of a line (a block starting where the block before it ends) is no column: it stays with its line
+    tails = [i > 0 and _continues(blocks[i - 1], b) for i, b in enumerate(blocks)]
     # a column holds lines of text: a lone glyph left of the middle (a radical sign before "2 is irrational")
     # and a line's tail right of it are not two columns, nor is a short line on either side
     lines = [0, 0]  # lines of text (blocks wider than a glyph or two) in each column
-    for b in blocks:
-        if b[2] - b[0] >= wide and (b[2] <= mid + 6 or b[0] >= mid - 6):
+    for b, tail in zip(blocks, tails):
+        if not tail and b[2] - b[0] >= wide and (b[2] <= mid + 6 or b[0] >= mid - 6):
             lines[b[2] > mid + 6] += b[4].count("\n") or 1
     if min(lines) < 3:
         return _tails_in_place(blocks)
@@ -110,9 +116,12 @@ def order_blocks(blocks: list, width: float) -> list:
     full = sorted(b[1] for b, c in zip(blocks, columns) if c == 2)
     keys = []
     for i, (b, c) in enumerate(zip(blocks, columns)):
+        if tails[i]:  # after its line's head, wherever that went
+            keys.append((*keys[-1][:3], i))
+            continue
         segment = bisect_right(full, b[1] - 1)
-        keys.append((2 * segment + 1, 0, i) if c == 2 else (2 * segment, c, i))
-    return [blocks[k[2]] for k in sorted(keys)]
+        keys.append((2 * segment + 1, 0, i, i) if c == 2 else (2 * segment, c, i, i))
+    return [blocks[k[3]] for k in sorted(keys)]
 
 
 def _page_blocks(page) -> tuple[list[tuple], float, float, object]:

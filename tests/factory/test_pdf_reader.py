@@ -124,3 +124,27 @@ def test_a_lone_glyph_left_of_the_middle_is_not_a_column():
         (72, 150, 290, 160, "2. left"),
     ]
     assert [b[4] for b in order_blocks(columns, 612)] == ["1. left\n\n\n", "2. left", "4. right\n\n\n"]
+
+
+def test_a_line_tail_right_of_the_middle_stays_on_its_line():
+    from factory.pdf_reader import order_blocks
+
+    # a key line split at a binomial's bracket glyphs: its tails start where the line's head ends, right of the
+    # middle; tails are no column, so this single-column key keeps the stream's order
+    key = [
+        (100, 100, 300, 114, "1.8.11. With repeated letters allowed: (8 5)"),
+        (300, 100, 420, 114, "55213. Without repeats: (8 5)\n\n\n"),
+        (420, 101, 471, 113, "5!P(21, 3)."),
+        (100, 125, 290, 139, "1.8.12. (a) (5 2)\n\n\n"),
+    ]
+    assert [b[4] for b in order_blocks(key, 612)] == [b[4] for b in key]
+    # on a two-column page, a tail goes right after its line's head, whichever column it falls in
+    page = [
+        (72, 100, 290, 140, "1. left\n\n\n"),
+        (320, 100, 540, 140, "2. right\n\n\n"),
+        (72, 150, 400, 160, "A full-width line with its"),
+        (400, 150, 460, 160, "tail"),
+        (72, 170, 290, 200, "3. left\n\n\n"),
+        (320, 170, 540, 200, "4. right\n\n\n"),
+    ]
+    assert [b[4].split()[-1] for b in order_blocks(page, 612)] == ["left", "right", "its", "tail", "left", "right"]
