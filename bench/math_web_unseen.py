@@ -1,0 +1,246 @@
+"""math_web extraction on real math pages no rule was written against: public HTML from Debian and npm packages.
+
+`extract_math_text` was tuned on the 12 llm-webkit pages (bench/math_web_real.py). This bench scores it on HTML
+documentation and renderer test pages that ship inside packages, with a ground truth read from each page's own
+source, next to resiliparse alone and trafilatura alone, and times it against resiliparse alone.
+
+Fetching the pages (nothing here downloads; the script reads DIR and stops with a message if it is missing):
+
+    mkdir -p /tmp/unseen_web && cd /tmp/unseen_web
+    apt-get download libeigen3-doc=3.4.0-4 python-scipy-doc=1.10.1-2 python-sympy-doc=1.11.1-1 \
+        libjs-asciimathml=2.0.2-5                   # Debian 12 (bookworm) main
+    for p in libeigen3-doc python-scipy-doc python-sympy-doc libjs-asciimathml; do dpkg-deb -x ${p}_*.deb $p; done
+    npm pack mathjax@2.7.9 katex@0.16.11
+    mkdir mathjax katex && tar xzf mathjax-2.7.9.tgz -C mathjax && tar xzf katex-0.16.11.tgz -C katex
+
+Sources and sampling (`SOURCES`): every `*.html` under the source's folder, sorted by relative path, that holds at
+least one ground-truth formula; Doxygen, scipy and sympy are sampled with `random.Random(0).sample(pages, k)` (a
+fresh Random(0) per source), the small renderer test sets are taken whole.
+
+- doxygen-mathjax: Eigen 3.4 reference (Doxygen with USE_MATHJAX): raw `\\( … \\)` in text, `\\[ … \\]` in
+  `<p class="formulaDsp">`, typeset in the browser by MathJax 2.
+- sphinx-mathjax: SciPy 1.10 reference (sphinx.ext.mathjax): `<span class="math notranslate nohighlight">\\(…\\)`
+  and `<div class="math notranslate nohighlight">\\[…\\]`.
+- sphinx-imgmath: SymPy 1.11 docs (sphinx.ext.imgmath): `<img class="math" alt="TeX">` inline, `<div class="math">
+  <p><img alt="TeX">` display (no class on the image).
+- mathjax2-tests / katex-autorender: the renderers' own test pages: raw TeX between the delimiters the page
+  configures, `script type=math/tex`, MathML with and without a TeX annotation, ASCIIMath backticks.
+- asciimathml: ASCIIMathML 2.0 docs and examples: ASCIIMath between backticks (no TeX truth: counted).
+
+Ground truth, read from the raw page as the page's renderer would: `script type=math/tex` contents; MathML
+`<annotation encoding="application/x-tex">`; formula image alt texts (Doxygen `formulaInl`/`formulaDsp`, Sphinx
+`_images/math/` images; `$`, `\\[`, `\\]` stripped); then, in the text left once script, style, pre, code, textarea,
+noscript, math and comments are dropped and tags removed: `\\[…\\]`, `\\(…\\)`, `$$…$$`, `\\begin{equation|align|
+gather|alignat}…\\end{…}`, and `$…$` where the page configures single dollars. Spans with >= 3 non-space characters
+count; one is kept when it occurs in the output with all whitespace removed (as bench/math_web_real.py). "as $" also
+asks that it sit inside a `$…$`/`$$…$$` span of the output (marked as math for a reader that only knows dollars).
+MathML without annotation and ASCIIMath have no TeX truth: such a formula counts as kept while the output has more
+non-empty `$…$` spans than the page's TeX-truth spans it marked as `$` (a count, not a match).
+
+Usage: python bench/math_web_unseen.py [--pages /tmp/unseen_web] [--repeats 5] [--lost 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import time
+from collections import Counter
+from html import unescape
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# kind: (folder under --pages, folder inside it, sample size or None for all, cheap substring a page must hold)
+SOURCES = {
+    "doxygen-mathjax": ("libeigen3-doc", "usr/share/doc/libeigen3-dev/html", 20, "\\"),
+    "sphinx-mathjax": ("python-scipy-doc", "usr/share/doc/python-scipy-doc/html", 25, 'class="math'),
+    "sphinx-imgmath": ("python-sympy-doc", "usr/share/doc/python-sympy-doc/html", 25, "_images/math/"),
+    "mathjax2-tests": ("mathjax", "package/test", None, ""),
+    "katex-autorender": ("katex", "package/contrib", None, ""),
+    "asciimathml": ("libjs-asciimathml", "usr/share/doc/libjs-asciimathml", None, "`"),
+}
+SEED = 0
+
+_DROP = re.compile(r"<(script|style|textarea|pre|code|noscript)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_MATH_SCRIPT = re.compile(r"<script\b[^>]*type\s*=\s*[\"']?math/tex[^>]*>(.*?)</script\s*>", re.S | re.I)
+_MATHML = re.compile(r"<math\b.*?</math\s*>", re.S | re.I)
+_ANNOTATION = re.compile(
+    r"<annotation\b[^>]*encoding\s*=\s*[\"']application/x-tex[\"'][^>]*>(.*?)</annotation\s*>", re.S | re.I
+)
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
+_TAG = re.compile(r"<[A-Za-z/!?][^>]*>")  # as a browser reads a tag: `<#1>` is text
+_ENV = r"\\begin\{(equation|align|gather|alignat)(\*?)\}.*?\\end\{\1\2\}"
+_DELIMS = re.compile(rf"\\\[(.+?)\\\]|\\\((.+?)\\\)|\$\$(.+?)\$\$|({_ENV})", re.S)
+_DELIMS_DOLLAR = re.compile(rf"\\\[(.+?)\\\]|\\\((.+?)\\\)|\$\$(.+?)\$\$|({_ENV})|(?<!\\)\$(.+?)(?<!\\)\$", re.S)
+_SINGLE_DOLLAR = re.compile(r"""\[\s*['"]\$['"]\s*,\s*['"]\$['"]\s*\]|left:\s*['"]\$['"]\s*,\s*right:\s*['"]\$['"]""")
+_ASCIIMATH = re.compile(r"asciimathml\.js|input/asciimath|\bam_", re.I)
+_BACKTICKS = re.compile(r"`([^`]+)`")
+_OUT_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def truth(html: str) -> tuple[list[str], int]:
+    """(TeX spans of >= 3 non-space characters, whitespace removed; formulas with no TeX truth) of a raw page."""
+    spans = [unescape(m.group(1)) for m in _MATH_SCRIPT.finditer(html)]
+    untexed = 0
+    for m in _MATHML.finditer(html):
+        annotation = _ANNOTATION.search(m.group(0))
+        if annotation:
+            spans.append(unescape(annotation.group(1)))
+        else:
+            untexed += 1
+    for m in _IMG.finditer(html):
+        attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(m.group(0))}
+        if "formula" in attrs.get("class", "") or "_images/math/" in attrs.get("src", ""):
+            alt = unescape(attrs.get("alt", "")).strip()
+            spans.append(alt.strip("$").removeprefix("\\[").removesuffix("\\]"))
+    text = _TAG.sub("", _MATHML.sub("", _DROP.sub("", _COMMENT.sub("", html))))
+    text = unescape(text)
+    delims = _DELIMS_DOLLAR if _SINGLE_DOLLAR.search(html) else _DELIMS
+    spans += [next(g for g in m.groups() if g is not None) for m in delims.finditer(text)]
+    if _ASCIIMATH.search(html):
+        untexed += sum(1 for m in _BACKTICKS.finditer(text) if m.group(1).strip())
+    flat = (_flat(s) for s in spans)
+    return [s for s in flat if len(s) >= 3], untexed
+
+
+def load_pages(root: Path) -> dict[str, list[tuple[str, str, list[str], int]]]:
+    """kind -> [(relative path, html, TeX spans, formulas without TeX truth)], sampled as the docstring says."""
+    missing = [folder for folder, *_ in SOURCES.values() if not (root / folder).is_dir()]
+    if missing:
+        sys.exit(f"pages missing under {root}: {', '.join(missing)}; fetch them as this script's docstring says")
+    kinds = {}
+    for kind, (folder, inner, k, needle) in SOURCES.items():
+        base = root / folder / inner
+        pages = []
+        for path in sorted(base.rglob("*.html"), key=lambda p: str(p.relative_to(base))):
+            html = path.read_text(encoding="utf-8", errors="replace")
+            if needle not in html:
+                continue
+            spans, untexed = truth(html)
+            if spans or untexed:
+                pages.append((f"{folder}/{path.relative_to(base)}", html, spans, untexed))
+        if k is not None and len(pages) > k:
+            pages = random.Random(SEED).sample(pages, k)
+        kinds[kind] = pages
+    return kinds
+
+
+def resiliparse_alone(html: str) -> str:
+    from resiliparse.extract.html2text import extract_plain_text
+
+    return extract_plain_text(html, main_content=True)
+
+
+def trafilatura_alone(html: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, include_comments=True, include_tables=True, deduplicate=False) or ""
+
+
+def score(out: str, spans: list[str], untexed: int) -> tuple[list[bool], list[bool], int]:
+    """(kept per span, kept inside a `$` span per span, formulas without TeX truth counted as kept)."""
+    flat = _flat(out)
+    dollars = [_flat(m.group(1) or m.group(2) or "") for m in _OUT_SPAN.finditer(out)]
+    dollars = [d for d in dollars if d]
+    kept = [s in flat for s in spans]
+    as_dollar = [any(s in d for d in dollars) for s in spans]
+    return kept, as_dollar, min(untexed, max(0, len(dollars) - sum(as_dollar)))
+
+
+def section_retention(kinds: dict, extractors: dict, lost_sample: int) -> None:
+    print("\n## TeX spans kept (overall / mean per page; pages without TeX truth left out of the mean)\n")
+    print(
+        "| kind | pages | spans | extractor | kept overall | kept mean/page | as `$` overall | no-TeX formulas kept |"
+    )
+    print("|---|---:|---:|---|---:|---:|---:|---:|")
+    lost = []
+    for kind, pages in [*kinds.items(), ("all", [p for ps in kinds.values() for p in ps])]:
+        n_spans, n_untexed = sum(len(p[2]) for p in pages), sum(p[3] for p in pages)
+        for label, fn in extractors.items():
+            kept = dollar = counted = 0
+            per_page = []
+            for name, html, spans, untexed in pages:
+                k, d, c = score(fn(html), spans, untexed)
+                kept, dollar, counted = kept + sum(k), dollar + sum(d), counted + c
+                if spans:
+                    per_page.append(sum(k) / len(spans))
+                if label == "ours" and kind != "all":
+                    lost += [(kind, name, s) for s, ok in zip(spans, k) if not ok]
+            overall = f"{kept / n_spans:.3f}" if n_spans else "-"
+            mean = f"{sum(per_page) / len(per_page):.3f}" if per_page else "-"
+            as_dollar = f"{dollar / n_spans:.3f}" if n_spans else "-"
+            untexed = f"{counted}/{n_untexed}" if n_untexed else "-"
+            row = f"| {kind} | {len(pages)} | {n_spans} | {label} | {overall} | {mean} | {as_dollar} | {untexed} |"
+            print(row)
+    print(
+        f"\n## Spans ours lost: {len(lost)}"
+        + (f" (a Random({SEED}) sample of {lost_sample})" if len(lost) > lost_sample else "")
+    )
+    per_page = Counter(f"{kind} `{name}`" for kind, name, _ in lost)
+    print("per page: " + ", ".join(f"{page} {n}" for page, n in per_page.most_common()) + "\n")
+    shown = random.Random(SEED).sample(lost, lost_sample) if len(lost) > lost_sample else lost
+    for kind, name, span in sorted(shown):
+        print(f"- {kind} `{name}`: `{span[:120]}`")
+
+
+def section_speed(kinds: dict, repeats: int) -> None:
+    """pages/s per core (process CPU time) of ours vs resiliparse alone, best of `repeats`, interleaved."""
+    from filters.web.math_extract import extract_math_text
+
+    fns = {"resiliparse alone": resiliparse_alone, "ours": extract_math_text}
+    best = {(kind, label): float("inf") for kind in [*kinds, "all"] for label in fns}
+    for _ in range(repeats):
+        total = dict.fromkeys(fns, 0.0)
+        for kind, pages in kinds.items():
+            for label, fn in fns.items():
+                cpu = time.process_time()
+                for _, html, _, _ in pages:
+                    fn(html)
+                cpu = time.process_time() - cpu
+                best[kind, label] = min(best[kind, label], cpu)
+                total[label] += cpu
+        for label in fns:
+            best["all", label] = min(best["all", label], total[label])
+    print(f"\n## Extraction speed (pages/s per core, CPU time, best of {repeats} interleaved)\n")
+    print("| kind | pages | MB | resiliparse alone | ours | ours / resiliparse |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for kind in [*kinds, "all"]:
+        pages = [p for ps in kinds.values() for p in ps] if kind == "all" else kinds[kind]
+        size = sum(len(p[1]) for p in pages) / 1e6
+        base, ours = len(pages) / best[kind, "resiliparse alone"], len(pages) / best[kind, "ours"]
+        print(f"| {kind} | {len(pages)} | {size:.1f} | {base:.0f} | {ours:.0f} | {ours / base:.2f}x |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=Path, default=Path("/tmp/unseen_web"))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--lost", type=int, default=40, help="lost spans listed (a seeded sample when more)")
+    args = parser.parse_args()
+    from filters.web.math_extract import extract_math_text
+
+    kinds = load_pages(args.pages)
+    for kind, pages in kinds.items():
+        n_spans, n_untexed = sum(len(p[2]) for p in pages), sum(p[3] for p in pages)
+        print(f"{kind}: {len(pages)} pages, {n_spans} TeX spans, {n_untexed} formulas without TeX truth")
+    extractors = {
+        "resiliparse alone": resiliparse_alone,
+        "trafilatura alone": trafilatura_alone,
+        "ours": extract_math_text,
+    }
+    section_retention(kinds, extractors, args.lost)
+    section_speed(kinds, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
