@@ -9,7 +9,7 @@ import re
 __all__ = ["asciimath_to_latex", "page_uses_asciimath", "split_backticks", "warm_up"]
 
 # ASCIIMathML.js, MathJax's AsciiMath input (v2 configs "AM_HTMLorMML", "TeX-MML-AM_CHTML", v3 "input/asciimath")
-_CONFIGURED = re.compile(r"(?i:asciimathml|asciimath2jax|input/asciimath)|[-_]AM_(?:HTMLorMML|CHTML|SVG)")
+_CONFIGURED = re.compile(r"(?i:asciimathml|asciimath2jax|input/asciimath)|(?<![A-Za-z0-9])AM_(?:HTMLorMML|CHTML|SVG)")
 _BACKTICKED = re.compile(r"(?<!\\)`([^`]+?)(?<!\\)`")
 
 

@@ -20,7 +20,7 @@ from resiliparse.parse.html import HTMLTree, NodeType
 from filters.web.asciimath import asciimath_to_latex, page_uses_asciimath, split_backticks
 from filters.web.mathml import MalformedMathML, tex_of_math
 
-__all__ = ["markup_kinds", "rewrite_math"]
+__all__ = ["TEX_DELIMITERS", "markup_kinds", "rewrite_math"]
 
 _MATHJAX_V2_RENDERED = {
     "MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
@@ -30,6 +30,8 @@ _TEX_IMAGE_URL = re.compile(
     r"latex\.php\?|codecogs\.com/|/(?:png|gif|svg)\.latex\?|mimetex\.cgi\?|mathtex\.cgi\?|cht=tx|/latex\?|\.latex\?",
     re.I,
 )
+# a formula rendered to an image named by its hash, TeX in its alt (Sphinx imgmath: `_images/math/<sha1>.png`)
+_MATH_IMAGE_PATH = re.compile(r"/math/[0-9a-f]{16,}\.(?:png|svg|gif)\b", re.I)
 _TEX_IMAGE_CLASS = re.compile(r"\b(?:latex|tex|math|equation|formula|mwe-math-fallback\S*)\b", re.I)
 # TeX in an alt text: a command, a braced script, x^2, or a one-character index (x_i, a_1); never the underscore of
 # a file or user name ("logo_2018", "dan_campbell_8a72 profile image")
@@ -70,6 +72,7 @@ _SELECTORS = {
     "asciimath": "script",
 }
 ALL_KINDS = frozenset(_SELECTORS)
+TEX_DELIMITERS = "tex_delimiters"  # `\\(…\\)`, `\\[…\\]` in the text of a page that loads MathJax or KaTeX
 
 
 def _img_may_be_tex(tag: str) -> bool:
@@ -108,6 +111,8 @@ def markup_kinds(html: str) -> frozenset[str]:
         # an ASCIIMath renderer is loaded by a script's src, or configured inline on a page that loads MathJax
         if "`" in html and any(word in tags for word in ("asciimath", "am_", "mathjax")):
             kinds.add("asciimath")
+        if ("mathjax" in tags or "katex" in tags) and ("\\(" in html or "\\[" in html):
+            kinds.add(TEX_DELIMITERS)
     return frozenset(kinds)
 
 
@@ -144,6 +149,7 @@ class _Rewriter:
         self.consumed: set[int] = set()  # ids of <math> already rewritten with their container
 
     def run(self, kinds: frozenset[str]) -> None:
+        kinds = kinds & ALL_KINDS  # TEX_DELIMITERS is rewritten in the raw page, before it is parsed
         if not kinds:
             return
         selector = ", ".join(dict.fromkeys(", ".join(_SELECTORS[k] for k in sorted(kinds)).split(", ")))
@@ -336,7 +342,11 @@ def _tex_image(src: str, alt: str, classes: str) -> bool:
     if ("tex" in low or "cht=tx" in low) and _TEX_IMAGE_URL.search(src) is not None:
         return True
     alt = alt.strip()
-    return bool(alt) and (_TEX_IMAGE_CLASS.search(classes) is not None or _TEX_COMMAND.search(alt) is not None)
+    return bool(alt) and (
+        _TEX_IMAGE_CLASS.search(classes) is not None
+        or _TEX_COMMAND.search(alt) is not None
+        or ("math/" in low and _MATH_IMAGE_PATH.search(src) is not None)
+    )
 
 
 def _tex_from_url(src: str) -> str:
@@ -368,11 +378,14 @@ def _script_is_math(el) -> bool:
     return not (previous[-1].isdigit() and _ORDINAL.fullmatch(text))  # "1<sup>st</sup>", "2<sup>e</sup>"
 
 
-def rewrite_math(tree: HTMLTree, html: str | None = None) -> Counter:
+def rewrite_math(tree: HTMLTree, html: str | None = None, kinds: frozenset[str] | None = None) -> Counter:
     """Rewrites every formula of `tree` in place; returns counts per markup kind.
 
-    `html`, the source of `tree`, lets a cheap scan skip the markup kinds the page cannot hold.
+    `html`, the source of `tree`, lets a cheap scan skip the markup kinds the page cannot hold; `kinds`, that
+    scan's result (`markup_kinds`) when the caller has it already.
     """
     stats: Counter = Counter()
-    _Rewriter(tree, stats).run(ALL_KINDS if html is None else markup_kinds(html))
+    if kinds is None:
+        kinds = ALL_KINDS if html is None else markup_kinds(html)
+    _Rewriter(tree, stats).run(kinds)
     return stats

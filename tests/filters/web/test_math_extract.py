@@ -157,6 +157,36 @@ def test_asciimath_scripts_and_backticks_on_pages_that_load_asciimath(engine):
     assert "`x^2-6x+4=0`" in plain
 
 
+def test_tex_delimiters_on_pages_that_load_mathjax_or_katex(engine):
+    # Sphinx (sphinx.ext.mathjax) and Doxygen write TeX between MathJax's delimiters for the browser to typeset
+    head = '<script async src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>'
+    body = (
+        '<p>The Cholesky factor <span class="math notranslate nohighlight">\\(A = LL^*\\)</span> is unique.</p>'
+        '<div class="math notranslate nohighlight">\\[\\sum_{k=1}^n k = \\frac{n(n+1)}{2}\\]</div>'
+        '<pre>pattern = re.compile(r"\\(\\d+\\)")</pre>'
+    )
+    text = extract_math_text(_page(body, head), engine=engine)
+    assert "The Cholesky factor $A = LL^*$ is unique." in text
+    if engine == "resiliparse":  # trafilatura drops text that sits directly in a <div>, math or not
+        assert "$$\\sum_{k=1}^n k = \\frac{n(n+1)}{2}$$" in text
+    assert 're.compile(r"\\(\\d+\\)")' in text  # code is no math
+    # the same text on a page without a renderer is text
+    assert "\\(A = LL^*\\)" in extract_math_text(_page(body), engine=engine)
+
+
+def test_formula_images_named_by_their_hash_and_asciimath_loaded_by_a_mathjax_config(engine):
+    # sphinx.ext.imgmath: a display formula's <img> carries no class, only its hashed path
+    body = (
+        '<p>For example:</p><div class="math"><p>'
+        '<img src="../../_images/math/0f3c5a9e1d2b4c6a8e7f9b0a1c2d3e4f5a6b7c8d.png" alt="2x + 4y + 9z = 2"/></p></div>'
+        '<p>A picture <img src="/static/img/0f3c5a9e1d2b4c6a8e7f.png" alt="our logo"> too.</p>'
+    )
+    text = extract_math_text(_page(body), engine=engine)
+    assert "$$2x + 4y + 9z = 2$$" in text and "our logo" not in text
+    head = '<script src="https://cdn.mathjax.org/mathjax/latest/MathJax.js?config=AM_HTMLorMML-full"></script>'
+    assert "${x}^{2} = 4$" in extract_math_text(_page("<p>Solve `x^2 = 4` now.</p>", head), engine=engine)
+
+
 def test_sup_sub_only_where_math():
     body = (
         "<p>We have x<sup>2</sup> + a<sub>n</sub> and (a+b)<sup>n</sup> and 10<sup>-3</sup> m.</p>"
