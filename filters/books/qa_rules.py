@@ -5,8 +5,9 @@ Conventions read (see the README for what is not):
   inside an exercise region (`Exercises`, `Problems`, `Multiple Choice`, ...) or anywhere in a question
   bank; multi-level numbers `0.2.16.`; sub-parts `(a)` stay in their item;
 - inline answers after the question: `Solution` / `SOLUTION` / `Solution.` / `Proof.` / `Hint:` /
-  `Answer:`, with or without punctuation; multiple choice with the correct option marked (`(Correct)`,
-  a check mark, `[x]`): options stay in the question, the marked ones are the answer;
+  `Answer:`, with or without punctuation (a `Proof.` inside an exercise is the problem's text: a proof to
+  check); multiple choice with the correct option marked (`(Correct)`, a check mark, `[x]`): options stay in
+  the question, the marked ones are the answer;
 - OpenStax-style `CHECK YOUR UNDERSTANDING 3.1` (answered from the key's "Check Your Understanding" list),
   examples with `Strategy` + `Solution` (both kept) ending at `Significance`, chapter-end `Conceptual Questions`
   / `Problems` grouped under the section headings again; Schaum-style `Solved Problems` (the solution is the
@@ -111,6 +112,7 @@ class Item:
     rule: str = ""
     region: str = ""  # the exercise-region heading it sits under
     instruction: str = ""  # the group's "In Exercises 22 – 32, give the intervals ..." that the item leaves out
+    mark: str = ""  # what follows a bare item's number: "." or ")"
 
 
 @dataclass
@@ -399,12 +401,19 @@ def extract_pairs(
         elif (
             (m := BARE.match(line))
             and (in_exercises or profile == "question_bank")
+            # "1) y = 2 sin(3x)" under item "331." is a list inside its question, not item 1
+            and not (
+                current is not None
+                and current.mark not in ("", line[len(m.group(1))])
+                and current.key[-1:] >= (int(m.group(1)),)
+            )
             and (
                 first
                 or current is None
                 or part == "answer"
                 or current.options
                 or not line[len(m.group(1)) + 1 :].strip()[:1].islower()
+                or current.key[-1:] == (int(m.group(1)) - 1,)  # "28. f(x) = ex" right after item 27
             )
         ):
             key = (
@@ -427,6 +436,8 @@ def extract_pairs(
                 indents[p],
             )
             current.region = region if in_exercises else ""
+            if m.re is BARE:
+                current.mark = line[len(m.group(1))]
             if group and number is not None and group[2] == section and group[0] <= number <= group[1]:
                 instruction = _join(group[3])
                 current.instruction = instruction[:1].upper() + instruction[1:]
@@ -458,7 +469,9 @@ def extract_pairs(
                     current.answer[-1] += "."
                 close()
                 continue
-        if m := SOLUTION.match(line):
+        # "Proof." inside an exercise is the problem's own text (a proof to find the flaw in), not its answer
+        proof_to_check = current.keyable and current.region != "" and line[:5] in ("Proof", "PROOF")
+        if (m := SOLUTION.match(line)) and not proof_to_check:
             heading, rest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
             heading = heading.lower()
             if part != "answer" or heading in ("solution", "answer", "ans"):

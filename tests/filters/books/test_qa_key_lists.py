@@ -175,3 +175,55 @@ def test_a_plot_read_as_text_needs_its_figure():
     assert needs_figure("a = 1\n. 0.5 . 1 . 1.5 . 2 .\n0.5\n.\n1\n.\nx\n.\ny")
     assert needs_figure("Find the next term of 2, 6, 18, 54, 162.") is None
     assert needs_figure("Solve x + y = 3 and x - y = 1 for x and y . Then check 1 2 3 4 5 6 7 8.") is None
+
+
+def test_a_proof_printed_in_an_exercise_is_its_question_and_the_key_answers_it():
+    exercises = [
+        "Chapter 2. Sequences",
+        "Section 2.5 Induction",
+        "Exercises",
+        "6. What is wrong with the following “proof” that all horses are the same color?",
+        "Proof. Let P(n) be the statement that any n horses share one color.\nThen P(n + 1) follows from P(n).\nqed",
+        "7. Prove that 2n + 1 < 2^n for all n ≥ 3.",
+    ]
+    key = ["Selected Solutions", "Solutions for Section 2.5", "6. The base case P(1) was never shown.", "7. Induct."]
+    paragraphs = exercises + FILLER + key
+    pairs = {p["label"]: p for p in extract_pairs(paragraphs, list(range(len(paragraphs))))}
+    assert pairs["2.5.6"]["answer"] == "The base case P(1) was never shown."
+    assert pairs["2.5.6"]["rule"] == "key_solution"
+    assert "Proof. Let P(n) be the statement" in pairs["2.5.6"]["question"]
+    assert pairs["2.5.6"]["question"].endswith("qed")
+
+
+def test_the_next_number_starts_the_next_item_even_inside_a_paragraph():
+    # a fraction's lines, then "28. f(x) = ex" in the same text block: 28 follows 27, so it is the next item
+    exercises = ["Chapter 1. Limits", "Section 1.5 Continuity", "Exercises", "27. g(x) =\n1\n1 + x2\n28. f(x) = ex"]
+    key = ["Selected Solutions", "Solutions for Section 1.5", "27. (−∞, ∞)", "28. (−∞, ∞)"]
+    paragraphs = exercises + FILLER + key
+    pairs = extract_pairs(paragraphs, list(range(len(paragraphs))))
+    assert [(p["label"], p["question"].split("\n")[0], p["answer"]) for p in pairs] == [
+        ("1.5.27", "g(x) = 1 1 + x2", "(−∞, ∞)"),
+        ("1.5.28", "f(x) = ex", "(−∞, ∞)"),
+    ]
+    # a number that does not follow the item's own is text ("... is 12. then")
+    one = extract_pairs(["Exercises", "3. The answer is\n12. then divide by 4."], [1, 1])
+    assert [p["label"] for p in one] == ["3"]
+
+
+def test_a_list_numbered_inside_a_question_stays_in_it():
+    bank = [
+        "330. How does the energy of a standing wave compare to that of a travelling wave?\n⃝Less\n⃝More (Correct)",
+        "331. Which of the following waves have the same velocity?",
+        "1) y = 2 sin (3x − 6t + 5)\n2) y = 4 sin (3x − 4t − 5)\n3) y = 2 cos (2x − 6t + 5)",
+        "⃝1 & 3\n⃝1 & 2 (Correct)",
+        "332. Two guitar strings have the same tension. Which is higher?\n⃝String 1\n⃝String 2 (Correct)",
+    ]
+    pairs = extract_pairs(bank, [1] * len(bank), profile="question_bank")
+    assert [p["label"] for p in pairs] == ["330", "331", "332"]
+    assert pairs[1]["question"].splitlines() == [
+        "Which of the following waves have the same velocity?",
+        "1) y = 2 sin (3x − 6t + 5) 2) y = 4 sin (3x − 4t − 5) 3) y = 2 cos (2x − 6t + 5)",
+        "A. 1 & 3",
+        "B. 1 & 2",
+    ]
+    assert pairs[1]["answer"] == "B. 1 & 2"
