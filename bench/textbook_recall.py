@@ -46,6 +46,12 @@ def _header(d) -> str:
     return f"{m['source']} p. {m['pages']} — {m['label']} ({m['rule']}, {m['profile']})"
 
 
+def _unpaged(header: str) -> str:
+    """The header without its page list: a verdict judges the question and answer, which a more exact page list
+    (a question over a page break) does not change."""
+    return re.sub(r" p\. \[[^\]]*\]", "", header)
+
+
 def _verdicts_in(path) -> dict[tuple[str, str, str], str]:
     """(header, question, answer) -> verdict of every judged pair in a sample file."""
     verdicts = {}
@@ -72,7 +78,7 @@ def _known_verdicts() -> dict[tuple[str, str, str], str]:
         known.update(_verdicts_in(sample_file))
     rows = [dict(zip(("header", "question", "answer", "verdict"), (*k, v))) for k, v in sorted(known.items())]
     VERDICTS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    return known
+    return {(_unpaged(header), question, answer): v for (header, question, answer), v in known.items()}
 
 
 def _draw(published: list, n: int, seed: int) -> list:
@@ -123,7 +129,7 @@ def main() -> None:
         print(f"{'':32s} dropped by the rule filters: {dict(reasons)}")
     sample = _draw(published, args.n, args.seed)
     known = _known_verdicts()
-    verdicts = [known.get((_header(d), *_rendered(d)), "_unjudged_") for d in sample]
+    verdicts = [known.get((_unpaged(_header(d)), *_rendered(d)), "_unjudged_") for d in sample]
     judged = sum(v != "_unjudged_" for v in verdicts)
     ok = sum(v.startswith("OK") for v in verdicts)
     sample_file = _sample_file(args.seed)

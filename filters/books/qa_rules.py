@@ -84,8 +84,10 @@ KEY_SECTION = re.compile(
 # "In Exercises 22 – 32, give the intervals on which the given function is continuous.": an instruction that the
 # items of the range leave out (their text is only "23. g(x) = √(x2 − 4)")
 GROUP = re.compile(r"^(?:In|For)\s+(?:Exercises|Problems|Questions)\s+(\d{1,3})\s*[–—-]\s*(\d{1,3}),\s*(\S.*)$")
+FOOTNOTE = re.compile(r"^\d{1,2}[A-Z][a-z]")
 STOP = re.compile(r"^(Index|Bibliography|References|Glossary|Notes:?)$")
-DOT_LEADERS = re.compile(r"(\.\s?){4,}|…")
+# a table of contents' leaders: many dots, not a sequence's ". . .." or an ellipsis "1 + 2 + … + n"
+DOT_LEADERS = re.compile(r"(\.\s?){6,}|…{2,}")
 NO_ANSWER = re.compile(r"^(answers? (will|may) vary|((solution|answer|proof)s? )?omitted|see (the )?text)\b", re.I)
 SENTENCE_END = re.compile(r"[.!?](\s|$)")
 # end of a worked example or proof: a tombstone (alone or closing a line), a text-layer "qed", or a lone period
@@ -113,6 +115,7 @@ class Item:
     region: str = ""  # the exercise-region heading it sits under
     instruction: str = ""  # the group's "In Exercises 22 – 32, give the intervals ..." that the item leaves out
     mark: str = ""  # what follows a bare item's number: "." or ")"
+    last_page: int | None = None  # the page of its last line (a question or solution over a page break)
 
 
 @dataclass
@@ -240,9 +243,16 @@ def extract_pairs(
         key_mode, key_section, in_exercises, key_namespace = kind, sect, False, ()
         close()
 
+    footnote = -1  # the paragraph being skipped as a footnote
     for n, (line, p, first) in enumerate(lines):
         page = pages[p]
         nxt = lines[n + 1][0] if n + 1 < len(lines) else None
+        # a footnote: the page's last paragraph, its number glued to its first word ("5This is not to say ...");
+        # read out of the text it interrupts, so an example or question goes on past it
+        if first and FOOTNOTE.match(line) and (p + 1 == len(paragraphs) or pages[p + 1] != page):
+            footnote = p
+        if p == footnote:
+            continue
         if STOP.match(line):
             if line.startswith(("Index", "Bibliography", "References", "Glossary")) and key_mode == "book":
                 break
@@ -459,6 +469,7 @@ def extract_pairs(
         if AFTERWORD.match(line) or (first and alone and part == "answer" and current.answer and _is_heading(line)):
             close()  # the example is over: commentary, or the next subsection's heading
             continue
+        current.last_page = page  # every line from here on is the item's
         if part == "answer" and current.answer and (END_MARK.match(line) or END_TRAIL.search(line)):
             # a tombstone always ends the example; a period (a display formula's) only when nothing continues it
             tombstone = line[-1] in "■□∎◼" or line.lower().replace(".", "") == "qed"
@@ -560,7 +571,7 @@ def extract_pairs(
                 "rule": rule or "none",
                 "profile": profile,
                 "standard": "high" if multi_step else "low",
-                "pages": sorted({q for q in (item.page, answer_page) if q is not None}),
+                "pages": sorted({q for q in (item.page, item.last_page, answer_page) if q is not None}),
                 "chunk": next(c for c, (a, b) in enumerate(chunks) if a <= item.paragraph < b),
             }
         )

@@ -227,3 +227,39 @@ def test_a_list_numbered_inside_a_question_stays_in_it():
         "B. 1 & 2",
     ]
     assert pairs[1]["answer"] == "B. 1 & 2"
+
+
+def test_a_footnote_at_the_foot_of_the_page_does_not_end_the_example_it_interrupts():
+    paragraphs = [
+        "Example:\nAbove we proved that if a + b is odd, then a is odd or b is odd. Is the converse true?",
+        "Solution:\nThe converse is false. We want to prove its negation:",
+        "¬∀a∀b((O(a) ∨ O(b)) → O(a + b)).",
+        "5This is not to say that looking at examples is a waste of time.",  # page 168's footnote
+        "Simplify: ∃a∃b((O(a) ∨ O(b)) ∧ ¬O(a + b)). That is easy: 1 and 3 are odd, but 1 + 3 = 4 is not.",
+        "Proof by Cases",
+    ]
+    pages, indents = [168, 168, 168, 168, 169, 169], [18, 18, 130, 0, 18, 0]
+    (pair,) = extract_pairs(paragraphs, pages, indents=indents)
+    assert pair["answer"].endswith("but 1 + 3 = 4 is not.")
+    assert "waste of time" not in pair["answer"] and pair["pages"] == [168, 169]
+
+
+def test_a_sequence_ending_in_dots_is_text_and_a_contents_line_is_not():
+    paragraphs = (
+        [
+            "Contents",
+            "2.1 Definitions . . . . . . . . . . . . . 87",  # a table of contents' leaders
+            "Chapter 2. Sequences",
+            "Section 2.1 Definitions",
+            "Exercises",
+            "5. Find a closed formula for the sequence (starting with a1)\n0, 2, 6, 12, 20, . . ..",
+            "6. Find the next term of 1, 2, 4, 8, . . . and of 1 + 2 + … + n.",
+        ]
+        + FILLER
+        + ["Selected Solutions", "Solutions for Section 2.1", "5. an = n(n − 1).", "6. 16."]
+    )
+    pairs = {p["label"]: p for p in extract_pairs(paragraphs, list(range(len(paragraphs))))}
+    assert sorted(pairs) == ["2.1.5", "2.1.6"]
+    assert pairs["2.1.5"]["question"].endswith("0, 2, 6, 12, 20, . . ..")
+    assert pairs["2.1.5"]["answer"] == "an = n(n − 1)."
+    assert pairs["2.1.6"]["question"].startswith("Find the next term of 1, 2, 4, 8, . . . and of 1 + 2 + … + n.")
