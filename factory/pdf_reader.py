@@ -109,7 +109,8 @@ def order_blocks(blocks: list, width: float) -> list:
     lines = [0, 0]  # lines of text (blocks wider than a glyph or two) in each column
     for b, tail in zip(blocks, tails):
         if not tail and b[2] - b[0] >= wide and (b[2] <= mid + 6 or b[0] >= mid - 6):
-            lines[b[2] > mid + 6] += b[4].count("\n") or 1
+            # lines of prose, not a display formula's pieces ("2" under a fraction bar, "= (k + 2)(k + 1)")
+            lines[b[2] > mid + 6] += sum(len(line) >= 20 for line in b[4].split("\n"))
     if min(lines) < 3:
         return _tails_in_place(blocks)
     columns = [0 if b[2] <= mid + 6 else 1 if b[0] >= mid - 6 else 2 for b in blocks]

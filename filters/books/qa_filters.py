@@ -22,13 +22,14 @@ _VISUAL = (
     r"(figure|fig\.|diagram|picture|image|drawing|illustration|photo(graph)?|graph|table|chart|plot|circuit|sketch)s?"
 )
 # a picture the text does not hold: "Fig. 4-16", "Figure 3.2", "Table 2", "in the figure", "the graph below",
-# "the following diagram", "shown above"
+# "the following diagram", "shown above", "Below is a graph"
 NEEDS_FIGURE = re.compile(
     r"\b(fig(ure)?s?\.?|tables?)\s*\(?[0-9]+[a-z]?([.\-–][0-9]+)*\)?\b"
     r"|\b(in|from|of|on|using|use|see|to)\s+(the|this|these|each)\s+(\w+\s+)?"
     r"(figure|diagram|picture|image|drawing|illustration|photo(graph)?|chart|plot|sketch)s?\b"
     rf"|\b(following|above|accompanying|adjacent|pictured)\s+(\w+\s+)?{_VISUAL}\b"
     rf"|\b{_VISUAL}\s+(below|above|shown|at (the )?(right|left)|to the (right|left)|here)\b"
+    rf"|\b(below|above|here)\s+(is|are)\s+(an?\s+|the\s+|some\s+)?(\w+\s+)?{_VISUAL}\b"
     r"|\b(shown|pictured|depicted|drawn|illustrated|sketched|graphed|given|displayed)\s+"
     r"(above|at (the )?(right|left)|to the (right|left))\b",
     re.I,
@@ -47,6 +48,8 @@ def needs_figure(text: str) -> str | None:
     """The phrase that shows a question or answer depends on a figure or table not in its text, if any."""
     if m := NEEDS_FIGURE.search(text):
         return m.group(0)
+    if text.rstrip().endswith(":"):  # "... and this graph does have one:": what it introduces is a drawing
+        return ":"
     for m in BELOW.finditer(text):
         if (m.group(2) or m.group(1).lower() == "the following") and len(text[m.end() :].strip()) < MIN_TEXT_AFTER:
             return m.group(0).strip()

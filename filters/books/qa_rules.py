@@ -262,7 +262,14 @@ def extract_pairs(
         # an indented item (an example set off from the body) ends where the indentation does
         if first and current is not None and current.indent >= 6 and indents[p] < current.indent - 3:
             close()
-        if line.isdigit() and not key_mode and int(line) == (chapter or 0) + 1 and _looks_like_title(nxt):
+        if (
+            line.isdigit()
+            and not key_mode
+            and int(line) == (chapter or 0) + 1
+            and _looks_like_title(nxt)
+            and first
+            and (p == 0 or pages[p - 1] != page)  # a chapter opens a page; a figure's tick label does not
+        ):
             chapter, section, in_exercises = int(line), (int(line),), False  # "19" over "Circuits": a chapter
             close()
             continue
@@ -473,7 +480,11 @@ def extract_pairs(
         if part == "answer" and current.answer and (END_MARK.match(line) or END_TRAIL.search(line)):
             # a tombstone always ends the example; a period (a display formula's) only when nothing continues it
             tombstone = line[-1] in "■□∎◼" or line.lower().replace(".", "") == "qed"
-            if tombstone or nxt is None or (NEW_SENTENCE.match(nxt) and not SOLUTION.match(nxt)):
+            # inside a proof that the book closes with a mark (a "Proof." line in the solution), only the mark does
+            in_proof = not tombstone and any(a.startswith(("Proof.", "Proof:", "PROOF")) for a in current.answer)
+            # an example set off by its indent ends where the indent does, not at a display formula's period
+            in_proof = in_proof or (not tombstone and current.indent >= 6)
+            if tombstone or nxt is None or (NEW_SENTENCE.match(nxt) and not SOLUTION.match(nxt) and not in_proof):
                 if not END_MARK.match(line):  # the line's own text, without the mark
                     current.answer.append(END_TRAIL.sub("." if line.endswith(".") else "", line))
                 elif line == ".":

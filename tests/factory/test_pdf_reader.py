@@ -100,6 +100,10 @@ def test_garbled_text_layer_is_quarantined_with_its_share(tmp_path):
     assert "3 of 3 pages" in bad.metadata["error"] and "% of the glyphs are unexpected" in bad.metadata["error"]
 
 
+LINES = "a line of column text\n" * 3  # three lines of prose: what makes a column
+LEFT1, LEFT3, RIGHT2, RIGHT4 = (f"{n}. {LINES}" for n in ("1", "3", "2", "4"))
+
+
 def test_a_lone_glyph_left_of_the_middle_is_not_a_column():
     from factory.pdf_reader import order_blocks
 
@@ -119,11 +123,11 @@ def test_a_lone_glyph_left_of_the_middle_is_not_a_column():
     ]
     # two real columns of text are read column by column
     columns = [
-        (72, 100, 290, 140, "1. left\n\n\n"),
-        (320, 100, 540, 140, "4. right\n\n\n"),
+        (72, 100, 290, 140, LEFT1),
+        (320, 100, 540, 140, RIGHT4),
         (72, 150, 290, 160, "2. left"),
     ]
-    assert [b[4] for b in order_blocks(columns, 612)] == ["1. left\n\n\n", "2. left", "4. right\n\n\n"]
+    assert [b[4] for b in order_blocks(columns, 612)] == [LEFT1, "2. left", RIGHT4]
 
 
 def test_a_line_tail_right_of_the_middle_stays_on_its_line():
@@ -133,18 +137,56 @@ def test_a_line_tail_right_of_the_middle_stays_on_its_line():
     # middle; tails are no column, so this single-column key keeps the stream's order
     key = [
         (100, 100, 300, 114, "1.8.11. With repeated letters allowed: (8 5)"),
-        (300, 100, 420, 114, "55213. Without repeats: (8 5)\n\n\n"),
+        (300, 100, 420, 114, "55213. Without repeats: (8 5)\nC(8, 5) 5! P(21, 3) as the\nanswer to the second part\n"),
         (420, 101, 471, 113, "5!P(21, 3)."),
-        (100, 125, 290, 139, "1.8.12. (a) (5 2)\n\n\n"),
+        (
+            100,
+            125,
+            290,
+            139,
+            "1.8.12. (a) (5 2) ways to pick\n(b) the next part of the key\n(c) and a third part of it\n",
+        ),
     ]
     assert [b[4] for b in order_blocks(key, 612)] == [b[4] for b in key]
     # on a two-column page, a tail goes right after its line's head, whichever column it falls in
     page = [
-        (72, 100, 290, 140, "1. left\n\n\n"),
-        (320, 100, 540, 140, "2. right\n\n\n"),
+        (72, 100, 290, 140, LEFT1),
+        (320, 100, 540, 140, RIGHT2),
         (72, 150, 400, 160, "A full-width line with its"),
         (400, 150, 460, 160, "tail"),
-        (72, 170, 290, 200, "3. left\n\n\n"),
-        (320, 170, 540, 200, "4. right\n\n\n"),
+        (72, 170, 290, 200, LEFT3),
+        (320, 170, 540, 200, RIGHT4),
     ]
-    assert [b[4].split()[-1] for b in order_blocks(page, 612)] == ["left", "right", "its", "tail", "left", "right"]
+    assert [b[4] for b in order_blocks(page, 612)] == [
+        LEFT1,
+        RIGHT2,
+        "A full-width line with its",
+        "tail",
+        LEFT3,
+        RIGHT4,
+    ]
+
+
+def test_display_formula_pieces_right_of_the_middle_are_no_column():
+    from factory.pdf_reader import order_blocks
+
+    # an equation chain set in pieces ("2" under each fraction bar) across the middle of a one-column page, in the
+    # stream's order: pieces of display math are no lines of a column
+    blocks = [
+        (126, 385, 351, 392, "by the induction hypothesis. Now simplify the left hand side:\n"),
+        (145, 407, 182, 418, "k(k + 1)\n"),
+        (160, 407, 270, 431, "2\n+ k + 1 = k(k + 1)\n"),
+        (249, 407, 321, 431, "2\n+ 2(k + 1)\n"),
+        (300, 407, 422, 431, "2\n= k(k + 1) + 2(k + 1)\n"),
+        (376, 407, 500, 431, "2\n= (k + 2)(k + 1)\n"),
+        (466, 414, 504, 431, "2\n.\n"),
+        (126, 442, 522, 468, "Thus P(k + 1) is true, so by the principle of mathematical\ninduction P(n) is true.\n"),
+        (
+            72,
+            480,
+            290,
+            520,
+            "A closing note set in the left half of the page\nthat runs over three lines of\nprose.\n",
+        ),
+    ]
+    assert [b[4] for b in order_blocks(blocks, 612)] == [b[4] for b in blocks]

@@ -263,3 +263,25 @@ def test_a_sequence_ending_in_dots_is_text_and_a_contents_line_is_not():
     assert pairs["2.1.5"]["question"].endswith("0, 2, 6, 12, 20, . . ..")
     assert pairs["2.1.5"]["answer"] == "an = n(n − 1)."
     assert pairs["2.1.6"]["question"].startswith("Find the next term of 1, 2, 4, 8, . . . and of 1 + 2 + … + n.")
+
+
+def test_a_tick_label_over_a_title_mid_page_is_no_chapter():
+    # a plot's "2" above a title-like line is no chapter opener ("19" over "Circuits" opens a page)
+    paragraphs = ["Chapter 1. Limits", "Section 1.1 An Introduction", "Exercises", "1. Find the limit of x as x → 1."]
+    paragraphs += ["2", "Finding Limits Analytically", "2. Find the limit of x + 1 as x → 1."] + FILLER
+    paragraphs += ["Selected Solutions", "Solutions for Section 1.1", "1. 1", "2. 2"]
+    pages = [1, 1, 1, 1, 1, 1, 1] + [2] * len(FILLER) + [3, 3, 3, 3]
+    assert {p["label"]: p["answer"] for p in extract_pairs(paragraphs, pages)} == {"1.1.1": "1", "1.1.2": "2"}
+
+
+def test_an_indented_example_ends_where_its_indent_does_not_at_a_formula_period():
+    paragraphs = [
+        "Example:\\nProve the identity for the sum of a row.",
+        "Solution: Count pizzas with any number of toppings. With 0 toppings there are",
+        "C(n, 0)",
+        ".",
+        "The total is the sum of these, which is the left hand side.",
+        "Back in the body of the text, a new topic starts.",
+    ]
+    (pair,) = extract_pairs(paragraphs, [58] * 6, indents=[18, 18, 150, 150, 18, 0])
+    assert pair["answer"].endswith("which is the left hand side.")

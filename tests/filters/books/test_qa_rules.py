@@ -117,9 +117,12 @@ def test_questions_that_need_a_figure_are_dropped_with_needs_figure():
         "Consider the Venn diagram above and name the shaded set.",
         "Two blocks are connected as shown above. Find their acceleration.",
         "Use the following table to estimate the median.",
+        "Below is a graph representing friendships between students. Can they sit around a round table?",
     ):
         assert verdict(question) == (False, "needs_figure"), question
     assert verdict("What is the speed?", "Read it off the graph shown at right.") == (False, "needs_figure")
+    # an answer that introduces what only a drawing shows
+    assert verdict("Does the graph have a Hamiltonian cycle?", "Yes, and here is one:") == (False, "needs_figure")
     # the same words where the text holds what they point at, or no picture is meant
     for question in (
         "Find the inverse of the matrix shown below: A = [[1, 2], [3, 4]], using row reduction.",
