@@ -480,11 +480,10 @@ def extract_pairs(
         if part == "answer" and current.answer and (END_MARK.match(line) or END_TRAIL.search(line)):
             # a tombstone always ends the example; a period (a display formula's) only when nothing continues it
             tombstone = line[-1] in "■□∎◼" or line.lower().replace(".", "") == "qed"
-            # inside a proof that the book closes with a mark (a "Proof." line in the solution), only the mark does
-            in_proof = not tombstone and any(a.startswith(("Proof.", "Proof:", "PROOF")) for a in current.answer)
-            # an example set off by its indent ends where the indent does, not at a display formula's period
-            in_proof = in_proof or (not tombstone and current.indent >= 6)
-            if tombstone or nxt is None or (NEW_SENTENCE.match(nxt) and not SOLUTION.match(nxt) and not in_proof):
+            # ... and never inside a proof the book closes with a mark (a "Proof." line in the solution) or in an
+            # example set off by its indent (it ends where the indent does)
+            held_open = current.indent >= 6 or any(a.startswith(("Proof.", "Proof:", "PROOF")) for a in current.answer)
+            if tombstone or nxt is None or (NEW_SENTENCE.match(nxt) and not SOLUTION.match(nxt) and not held_open):
                 if not END_MARK.match(line):  # the line's own text, without the mark
                     current.answer.append(END_TRAIL.sub("." if line.endswith(".") else "", line))
                 elif line == ".":
