@@ -72,7 +72,7 @@ _SELECTORS = {
     "asciimath": "script",
 }
 ALL_KINDS = frozenset(_SELECTORS)
-TEX_DELIMITERS = "tex_delimiters"  # `\\(…\\)`, `\\[…\\]` in the text of a page that loads MathJax or KaTeX
+TEX_DELIMITERS = "tex_delimiters"  # `\(…\)`, `\[…\]` in the text of a page that loads MathJax or KaTeX
 
 
 def _img_may_be_tex(tag: str) -> bool:
