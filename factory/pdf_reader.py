@@ -102,17 +102,17 @@ def order_blocks(blocks: list, width: float) -> list:
     between full-width blocks; otherwise the content-stream order, which typesetters emit in reading order
     (sorting by position would interleave side-by-side pieces of display math)."""
     mid, wide = width / 2, 0.12 * width
-    # the tail of a line (a block starting where the block before it ends) is no column: it stays with its line
-    tails = [i > 0 and _continues(blocks[i - 1], b) for i, b in enumerate(blocks)]
     # a column holds lines of text: a lone glyph left of the middle (a radical sign before "2 is irrational")
     # and a line's tail right of it are not two columns, nor is a short line on either side
     lines = [0, 0]  # lines of text (blocks wider than a glyph or two) in each column
-    for b, tail in zip(blocks, tails):
-        if not tail and b[2] - b[0] >= wide and (b[2] <= mid + 6 or b[0] >= mid - 6):
+    for i, b in enumerate(blocks):
+        if b[2] - b[0] >= wide and (b[2] <= mid + 6 or b[0] >= mid - 6) and not (i and _continues(blocks[i - 1], b)):
             # lines of prose, not a display formula's pieces ("2" under a fraction bar, "= (k + 2)(k + 1)")
             lines[b[2] > mid + 6] += sum(len(line) >= 20 for line in b[4].split("\n"))
     if min(lines) < 3:
         return _tails_in_place(blocks)
+    # the tail of a line (a block starting where the block before it ends) is no column: it stays with its line
+    tails = [i > 0 and _continues(blocks[i - 1], b) for i, b in enumerate(blocks)]
     columns = [0 if b[2] <= mid + 6 else 1 if b[0] >= mid - 6 else 2 for b in blocks]
     full = sorted(b[1] for b, c in zip(blocks, columns) if c == 2)
     keys = []
