@@ -8,7 +8,8 @@ Conventions read (see the README for what is not):
   `Answer:`, with or without punctuation (a `Proof.` inside an exercise is the problem's text: a proof to
   check); multiple choice with the correct option marked (`(Correct)`, a check mark, `[x]`): options stay in
   the question, the marked ones are the answer;
-- OpenStax-style `CHECK YOUR UNDERSTANDING 3.1` (answered from the key's "Check Your Understanding" list),
+- OpenStax-style `CHECK YOUR UNDERSTANDING 3.1`, `Checkpoint 1.2`, `TRY IT #1` (answered from the key's list of
+  that name), `Check Your Learning` after a worked example (answered by its own `Answer:`),
   examples with `Strategy` + `Solution` (both kept) ending at `Significance`, chapter-end `Conceptual Questions`
   / `Problems` grouped under the section headings again; Schaum-style `Solved Problems` (the solution is the
   paragraph after the statement) and `Supplementary Problems` with `Ans.` answers, numbered `2.15.`;
@@ -37,9 +38,10 @@ from factory.chunking import chunk_paragraphs
 PROFILES = ("textbook", "question_bank")
 
 LABELLED = re.compile(
-    r"^[^\w(]{0,2}(Example|Exercise|Problem|Question|Activity|Check Your Understanding"
-    r"|EXAMPLE|EXERCISE|PROBLEM|QUESTION|CHECK YOUR UNDERSTANDING)"
-    r"(?:\s+(\d+(?:\.\d+)*|[A-Z]))?\s*(?:[.:)]\s*(.*)|(?<=\s)(?=[A-Z(])(.*)|$)",
+    r"^[^\w(]{0,2}(Example|Exercise|Problem|Question|Activity|Check Your Understanding|Check Your Learning"
+    r"|Checkpoint|Try It|EXAMPLE|EXERCISE|PROBLEM|QUESTION|CHECK YOUR UNDERSTANDING|CHECK YOUR LEARNING"
+    r"|CHECKPOINT|TRY IT)"
+    r"(?:\s+#?(\d+(?:\.\d+)*|[A-Z]))?\s*(?:[.:)]\s*(.*)|(?<=\s)(?=[A-Z(])(.*)|$)",
     re.S,
 )
 BARE = re.compile(r"^(\d{1,3})[.)](?:\s+(\S.*))?$", re.S)
@@ -54,8 +56,9 @@ INLINE_ANS = re.compile(r"\s+Ans\.\s+")  # Schaum-style "... of (6, 8). Ans. 10"
 AFTERWORD = re.compile(r"^(Significance|SIGNIFICANCE)$")
 # answer keys namespaced by the kind of item they answer (a key's "3.1." under "Check Your Understanding" is not
 # exercise 1 of chapter 3)
-NAMESPACED = ("Check Your Understanding",)
-KEY_SUBHEADING = re.compile(r"^(Check Your Understanding)$", re.I)
+NAMESPACED = ("Check Your Understanding", "Checkpoint", "Try It")
+ONE_PARAGRAPH_ANSWERS = ("Check Your Learning",)  # a practice item inside a worked example: a short answer ends it
+KEY_SUBHEADING = re.compile(r"^(Check Your Understanding|Checkpoint|Try It)$", re.I)
 OPTION = re.compile(r"^(?:[⃝○◯◦☐□●◉■☑☒✓✔]|\(?[A-Ea-e][.)])\s*(.*)$", re.S)
 MARK = re.compile(r"\s*(?:\((?:correct|Correct|CORRECT)\)|✓|✔|\[x\]|☒|☑)\s*")
 CHAPTER = re.compile(r"^(?:Chapter|CHAPTER)\s+(\d+)\b[.:]?\s*(.*)$")
@@ -475,6 +478,9 @@ def extract_pairs(
         alone = n + 1 == len(lines) or lines[n + 1][2]  # a paragraph of one line
         if AFTERWORD.match(line) or (first and alone and part == "answer" and current.answer and _is_heading(line)):
             close()  # the example is over: commentary, or the next subsection's heading
+            continue
+        if first and part == "answer" and current.answer and current.label in ONE_PARAGRAPH_ANSWERS:
+            close()  # "Check Your Learning ... Answer: 58.44 amu" closes its example; the body goes on
             continue
         current.last_page = page  # every line from here on is the item's
         if part == "answer" and current.answer and (END_MARK.match(line) or END_TRAIL.search(line)):

@@ -337,3 +337,37 @@ def test_a_solution_ends_at_the_next_subsection_heading():
     assert [(p["label"], p["answer"]) for p in pairs] == [
         ("Example 5.2", "Both sides are divisible by 3, so 8 ≡ 13 (mod 5).")
     ]
+
+
+def test_openstax_check_your_learning_checkpoint_and_try_it():
+    """OpenStax Chemistry ends a worked example with "Check Your Learning" and its own "Answer:"; Calculus has
+    "Checkpoint 1.2" and College Algebra "TRY IT #1", both answered from the key's list of that name."""
+    paragraphs = [
+        "Chapter 3 Composition of Substances",
+        "3.1 Formula Mass",
+        "Example 3.1\nComputing Formula Mass\nWhat is the formula mass of chloroform, CHCl3?",
+        "Solution\nThe formula mass is 12.01 + 1.008 + 3 × 35.45 = 119.37 amu.",
+        "Check Your Learning\nCalculate the formula mass of sodium chloride, NaCl.",
+        "Answer:\n58.44 amu",
+        "The mole is the amount of substance that contains as many entities as 12 g of carbon-12.",
+        "Checkpoint 3.2\nWhat is the molar mass of water, H2O?",
+        "TRY IT #1\nHow many moles are in 36 g of water?",
+        "Answer Key",
+        "Chapter 3",
+        "Checkpoint",
+        "3.2. 18.02 g/mol",
+        "Try It",
+        "3.1 Formula Mass",  # Try Its restart in each section: the key lists them under the section's title
+        "1. 2.0 mol",
+    ]
+    pairs = extract_pairs(paragraphs, [1] * 7 + [2, 2] + [90] * 7)
+    assert [(p["label"], p["question"], p["answer"]) for p in pairs] == [
+        (
+            "Example 3.1",
+            "Computing Formula Mass What is the formula mass of chloroform, CHCl3?",
+            "The formula mass is 12.01 + 1.008 + 3 × 35.45 = 119.37 amu.",
+        ),
+        ("Check Your Learning", "Calculate the formula mass of sodium chloride, NaCl.", "58.44 amu"),
+        ("Checkpoint 3.2", "What is the molar mass of water, H2O?", "18.02 g/mol"),
+        ("Try It 1", "How many moles are in 36 g of water?", "2.0 mol"),
+    ]
