@@ -65,11 +65,11 @@ CHAPTER = re.compile(r"^(?:Chapter|CHAPTER)\s+(\d+)\b[.:]?\s*(.*)$")
 APPENDIX = re.compile(r"^(?:Appendix|APPENDIX)\s+[A-Z0-9]\b")
 SECTION = re.compile(r"^(?:(Section|Sec\.|§)\s*)?(\d{1,2})\.(\d{1,2})\.?(?:\s+([A-Z][^.]{2,80}))?$")
 EXERCISES = re.compile(
-    r"^(?:(\d{1,2})\.(\d{1,2})\.?\s+)?(Exercises|Problems|Exercises and Problems"
+    r"^(?:(?:Section\s+)?(\d{1,2})\.(\d{1,2})\.?\s+)?(Exercises|Problems|Exercises and Problems"
     r"|Review (?:Exercises|Questions|Problems)"
     r"|Homework(?: Problems)?|Practice(?: Problems| Exercises)?|Problem Set|Multiple Choice(?: Questions)?"
     r"|Long Answers?|Short Answers?|Questions|Terms and Concepts|Conceptual Questions"
-    r"|Solved Problems|Supplementary Problems)(?:\s+(\d{1,2})\.(\d{1,2}))?:?$",
+    r"|Solved Problems|Supplementary Problems)(?:\s+(?:for\s+)?(?:Section\s+)?(\d{1,2})\.(\d{1,2}))?:?$",
     re.I,
 )
 KEY_HEADING = re.compile(

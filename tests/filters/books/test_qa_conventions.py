@@ -371,3 +371,12 @@ def test_openstax_check_your_learning_checkpoint_and_try_it():
         ("Checkpoint 3.2", "What is the molar mass of water, H2O?", "18.02 g/mol"),
         ("Try It 1", "How many moles are in 36 g of water?", "2.0 mol"),
     ]
+
+
+def test_exercise_headings_that_name_their_section():
+    for heading in ("Exercises for Section 2.1", "Section 2.1 Exercises", "Problems 2.1", "2.1 Exercises"):
+        paragraphs = ["Chapter 2 Sets", "2.1 Set Operations", "Some text on unions.", heading]
+        paragraphs += ["1. Find the union of {1} and {2}.", "2. Find the intersection of {1} and {2}."]
+        paragraphs += ["Answers to Selected Exercises", "Section 2.1", "1. {1, 2}", "2. ∅"]
+        pairs = extract_pairs(paragraphs, list(range(len(paragraphs))))
+        assert [(p["label"], p["answer"]) for p in pairs] == [("2.1.1", "{1, 2}"), ("2.1.2", "∅")], heading
