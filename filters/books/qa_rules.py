@@ -2,10 +2,11 @@
 
 Conventions read (see the README for what is not):
 - items: labelled `Example 1.2.` / `Exercise 3:` / `Problem 4)` / unnumbered `Example:`; bare numbers `12.`
-  inside an exercise region (`Exercises`, `Problems`, `Multiple Choice`, ...) or anywhere in a question
+  inside an exercise region (`Exercises`, `Problems`, `Exercises for Section 2.1`, `EXERCISE 1.1` over its
+  questions, `Multiple Choice`, ...) or anywhere in a question
   bank; multi-level numbers `0.2.16.`; sub-parts `(a)` stay in their item;
-- inline answers after the question: `Solution` / `SOLUTION` / `Solution.` / `Proof.` / `Hint:` /
-  `Answer:`, with or without punctuation (a `Proof.` inside an exercise is the problem's text: a proof to
+- inline answers after the question: `Solution` / `SOLUTION` / `Solution.` / `Sol.` / `Proof.` / `Hint:` /
+  `Answer:` / `Ans.`, with or without punctuation (a `Proof.` inside an exercise is the problem's text: a proof to
   check); multiple choice with the correct option marked (`(Correct)`, a check mark, `[x]`): options stay in
   the question, the marked ones are the answer;
 - OpenStax-style `CHECK YOUR UNDERSTANDING 3.1`, `Checkpoint 1.2`, `TRY IT #1` (answered from the key's list of
@@ -48,7 +49,7 @@ BARE = re.compile(r"^(\d{1,3})[.)](?:\s+(\S.*))?$", re.S)
 MULTI = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3})\.(?:\s+(\S.*))?$", re.S)
 SOLUTION = re.compile(
     r"^(SOLUTION|ANSWER|PROOF|HINT|STRATEGY|Solution|Answer|Proof|Hint|Strategy)s?(?:\s*[.:]\s*|\s*$|(?<=[A-Z]{4})\s+)(.*)$"
-    r"|^(Ans)\.\s*(.*)$",
+    r"|^(Ans|Sol|Soln)\.\s*(.*)$",
     re.S,
 )
 INLINE_ANS = re.compile(r"\s+Ans\.\s+")  # Schaum-style "... of (6, 8). Ans. 10" on the question's line
@@ -80,10 +81,12 @@ KEY_HEADING = re.compile(
     re.I,
 )
 KEY_SECTION = re.compile(
-    r"^(?:(?:Solutions?|Answers?|Hints?)\s+(?:for|to)\s+)?(?:Section|Exercises)\s+(\d{1,2})\.(\d{1,2})$"
+    r"^(?:(?:Solutions?|Answers?|Hints?)\s+(?:for|to)\s+)?(?:Section|Exercises?)\s+(\d{1,2})\.(\d{1,2})$"
     r"|^(?:Solutions?|Answers?|Hints?)\s+(?:for|to)\s+(\d{1,2})\.(\d{1,2})$",
     re.I,
 )
+# "EXERCISE 1.1" alone over "1. ...": the heading of a section's exercise list (NCERT and many others), not an item
+EXERCISE_SET = re.compile(r"^(?:Exercise|EXERCISE)(?:\s+Set|\s+SET)?\s+(\d{1,2})\.(\d{1,2})$")
 # "In Exercises 22 – 32, give the intervals on which the given function is continuous.": an instruction that the
 # items of the range leave out (their text is only "23. g(x) = √(x2 − 4)")
 GROUP = re.compile(r"^(?:In|For)\s+(?:Exercises|Problems|Questions)\s+(\d{1,3})\s*[–—-]\s*(\d{1,3}),\s*(\S.*)$")
@@ -391,6 +394,11 @@ def extract_pairs(
             close()
             group, in_group = [int(m.group(1)), int(m.group(2)), section, [m.group(3)]], True
             continue
+        if (m := EXERCISE_SET.match(line)) and nxt and (first_item := BARE.match(nxt)) and first_item.group(1) == "1":
+            chapter, section = int(m.group(1)), (int(m.group(1)), int(m.group(2)))
+            in_exercises, region = True, "exercises"
+            close()
+            continue
         label = None
         m = LABELLED.match(line)
         if m and not (m.group(2) is None and not (m.group(3) or m.group(4)) and nxt and nxt[:1].islower()):
@@ -501,6 +509,7 @@ def extract_pairs(
         if (m := SOLUTION.match(line)) and not proof_to_check:
             heading, rest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
             heading = heading.lower()
+            heading = {"sol": "solution", "soln": "solution"}.get(heading, heading)
             if part != "answer" or heading in ("solution", "answer", "ans"):
                 rule = {"answer": "inline_answer", "ans": "inline_answer", "hint": "inline_hint"}.get(
                     heading, "inline_solution"

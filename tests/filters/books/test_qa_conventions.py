@@ -380,3 +380,20 @@ def test_exercise_headings_that_name_their_section():
         paragraphs += ["Answers to Selected Exercises", "Section 2.1", "1. {1, 2}", "2. ∅"]
         pairs = extract_pairs(paragraphs, list(range(len(paragraphs))))
         assert [(p["label"], p["answer"]) for p in pairs] == [("2.1.1", "{1, 2}"), ("2.1.2", "∅")], heading
+
+
+def test_an_exercise_set_heading_over_its_numbered_questions_and_its_key():
+    # NCERT-style: "EXERCISE 1.1" heads the section's questions; the book's ANSWERS repeat the heading
+    paragraphs = ["Chapter 1 Real Numbers", "1.2 Euclid's Division Lemma", "Euclid's lemma says ..."]
+    paragraphs += ["EXERCISE 1.1", "1. Use Euclid's division algorithm to find the HCF of 135 and 225."]
+    paragraphs += ["2. Show that every positive even integer is of the form 2q."]
+    paragraphs += ["Example 1 Find the HCF of 4052 and 12576.", "Solution : Applying the lemma gives 4."]
+    paragraphs += ["Example 2 Find the HCF of 96 and 404.", "Sol. Dividing 404 by 96 leaves 20; the HCF is 4."]
+    paragraphs += ["ANSWERS", "EXERCISE 1.1", "1. 45", "2. Write it as 2q + r with r = 0."]
+    pairs = extract_pairs(paragraphs, list(range(20, 20 + len(paragraphs))))
+    assert [(p["label"], p["answer"]) for p in pairs] == [
+        ("1.1.1", "45"),
+        ("1.1.2", "Write it as 2q + r with r = 0."),
+        ("Example 1", "Applying the lemma gives 4."),
+        ("Example 2", "Dividing 404 by 96 leaves 20; the HCF is 4."),
+    ]
