@@ -13,7 +13,7 @@ from datatrove.utils.typeshelper import StatHints
 
 from filters.web.asciimath import warm_up as asciimath_warm_up
 from filters.web.fork_sandbox import CRASH, ERROR, TIMEOUT, fork_map
-from filters.web.tex_delimiters import dollar_delimiters
+from filters.web.typeset_page import prepare_typeset_page
 
 Engine = Literal["resiliparse", "trafilatura"]
 ENGINES = ("resiliparse", "trafilatura")
@@ -34,20 +34,20 @@ def extract_math_text(
     """
     from resiliparse.parse.html import HTMLTree
 
-    from filters.web.math_markup import TEX_DELIMITERS, markup_kinds, rewrite_math
+    from filters.web.math_markup import TYPESET_PAGE, markup_kinds, rewrite_math
 
     if not html or html.isspace():  # not strip(): a copy of the page
         return ""
     kinds = markup_kinds(html)
-    delimited = 0
-    if TEX_DELIMITERS in kinds:
-        html, delimited = dollar_delimiters(html)
+    raw_counts = None
+    if TYPESET_PAGE in kinds:
+        html, raw_counts = prepare_typeset_page(html)
     tree = HTMLTree.parse(html)
     counts = rewrite_math(tree, kinds=kinds)
     if stats is not None:
         stats.update(counts)
-        if delimited:
-            stats[TEX_DELIMITERS] += delimited
+        if raw_counts:
+            stats.update(raw_counts)
     if engine == "resiliparse":
         from resiliparse.extract.html2text import extract_plain_text
 

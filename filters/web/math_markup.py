@@ -20,7 +20,7 @@ from resiliparse.parse.html import HTMLTree, NodeType
 from filters.web.asciimath import asciimath_to_latex, page_uses_asciimath, split_backticks
 from filters.web.mathml import MalformedMathML, tex_of_math
 
-__all__ = ["TEX_DELIMITERS", "markup_kinds", "rewrite_math"]
+__all__ = ["TYPESET_PAGE", "markup_kinds", "rewrite_math"]
 
 _MATHJAX_V2_RENDERED = {
     "MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
@@ -72,7 +72,9 @@ _SELECTORS = {
     "asciimath": "script",
 }
 ALL_KINDS = frozenset(_SELECTORS)
-TEX_DELIMITERS = "tex_delimiters"  # `\(…\)`, `\[…\]` in the text of a page that loads MathJax or KaTeX
+# a page that MathJax or KaTeX typeset, with TeX delimiters in its text or content hidden until typeset: its raw
+# page is rewritten (`typeset_page`) before it is parsed
+TYPESET_PAGE = "typeset_page"
 
 
 def _img_may_be_tex(tag: str) -> bool:
@@ -111,8 +113,8 @@ def markup_kinds(html: str) -> frozenset[str]:
         # an ASCIIMath renderer is loaded by a script's src, or configured inline on a page that loads MathJax
         if "`" in html and any(word in tags for word in ("asciimath", "am_", "mathjax")):
             kinds.add("asciimath")
-        if ("mathjax" in tags or "katex" in tags) and ("\\(" in html or "\\[" in html):
-            kinds.add(TEX_DELIMITERS)
+        if ("mathjax" in tags or "katex" in tags) and ("\\(" in html or "\\[" in html or "visibility" in html):
+            kinds.add(TYPESET_PAGE)
     return frozenset(kinds)
 
 
@@ -149,7 +151,7 @@ class _Rewriter:
         self.consumed: set[int] = set()  # ids of <math> already rewritten with their container
 
     def run(self, kinds: frozenset[str]) -> None:
-        kinds = kinds & ALL_KINDS  # TEX_DELIMITERS is rewritten in the raw page, before it is parsed
+        kinds = kinds & ALL_KINDS  # TYPESET_PAGE is rewritten in the raw page, before it is parsed
         if not kinds:
             return
         selector = ", ".join(dict.fromkeys(", ".join(_SELECTORS[k] for k in sorted(kinds)).split(", ")))

@@ -174,6 +174,20 @@ def test_tex_delimiters_on_pages_that_load_mathjax_or_katex(engine):
     assert "\\(A = LL^*\\)" in extract_math_text(_page(body), engine=engine)
 
 
+def test_a_page_hidden_until_mathjax_typesets_it_is_read():
+    # MathJax's documented way to avoid a flash of raw TeX: the body hidden until a script shows it once typeset
+    head = '<script src="https://cdn.mathjax.org/mathjax/latest/MathJax.js?config=TeX-AMS_HTML"></script>'
+    body = (
+        '<div style="display:none">\\(\\newcommand{\\CC}{\\mathbf{C}}\\)</div>'
+        "<div id='hide_page' style='visibility: hidden; margin: 1em'><p>The roots of \\(x^2 - 1\\) are "
+        "1 and -1, which the lecture derives in full from the factorisation of the difference of squares.</p></div>"
+    )
+    text = extract_math_text(_page(body, head))
+    assert "The roots of $x^2 - 1$ are 1 and -1" in text
+    assert "newcommand" not in text  # display: none stays hidden
+    assert "The roots of" not in extract_math_text(_page(body))  # without MathJax, hidden is hidden
+
+
 def test_formula_images_named_by_their_hash_and_asciimath_loaded_by_a_mathjax_config(engine):
     # sphinx.ext.imgmath: a display formula's <img> carries no class, only its hashed path
     body = (
