@@ -274,7 +274,7 @@ def extract_pairs(
             and int(line) == (chapter or 0) + 1
             and _looks_like_title(nxt)
             and first
-            and (p == 0 or pages[p - 1] != page)  # a chapter opens a page; a figure's tick label does not
+            and (p == 0 or page is None or pages[p - 1] != page)  # a chapter opens a page; a tick label does not
         ):
             chapter, section, in_exercises = int(line), (int(line),), False  # "19" over "Circuits": a chapter
             close()
