@@ -90,6 +90,9 @@ EXERCISE_SET = re.compile(r"^(?:Exercise|EXERCISE)(?:\s+Set|\s+SET)?\s+(\d{1,2})
 # "In Exercises 22 – 32, give the intervals on which the given function is continuous.": an instruction that the
 # items of the range leave out (their text is only "23. g(x) = √(x2 − 4)")
 GROUP = re.compile(r"^(?:In|For)\s+(?:Exercises|Problems|Questions)\s+(\d{1,3})\s*[–—-]\s*(\d{1,3}),\s*(\S.*)$")
+# the same instruction worded otherwise ("... evaluate the limits given in Exercises 6 – 13, where possible."), after
+# the givens it introduces ("Using:" over the values of the limits)
+GROUP_MENTION = re.compile(r"\b(?:Exercises|Problems|Questions)\s+(\d{1,3})\s*[–—-]\s*(\d{1,3})\b")
 FOOTNOTE = re.compile(r"^\d{1,2}[A-Z][a-z]")
 STOP = re.compile(r"^(Index|Bibliography|References|Glossary|Notes:?)$")
 # a table of contents' leaders: many dots, not a sequence's ". . .." or an ellipsis "1 + 2 + … + n"
@@ -121,6 +124,7 @@ class Item:
     region: str = ""  # the exercise-region heading it sits under
     instruction: str = ""  # the group's "In Exercises 22 – 32, give the intervals ..." that the item leaves out
     mark: str = ""  # what follows a bare item's number: "." or ")"
+    colon_at: int | None = None  # where a later paragraph ending in ":" ("Using:") starts in its question
     last_page: int | None = None  # the page of its last line (a question or solution over a page break)
 
 
@@ -238,11 +242,12 @@ def extract_pairs(
     unlabelled = 0
     group: list = []  # [first, last, section, instruction lines] of the latest "In Exercises N – M, ..." line
     in_group = False  # the lines after it, up to the next item, continue the instruction
+    loose: list[str] = []  # lines outside any item since a paragraph ending in ":" ("Using:"): a group's givens
     region = ""
 
     def close():  # in a key: at a heading, where a new list of entries begins
-        nonlocal current, entry, key_last, key_multi, in_group
-        current, entry, key_last, key_multi, in_group = None, None, (), False, False
+        nonlocal current, entry, key_last, key_multi, in_group, loose
+        current, entry, key_last, key_multi, in_group, loose = None, None, (), False, False, []
 
     def enter_key(kind: str, sect: tuple = ()):
         nonlocal key_mode, key_section, in_exercises, key_namespace
@@ -378,7 +383,8 @@ def extract_pairs(
                         continue
                     key_last = (scope, number)
                 text = (m.group(2) or "").strip()
-                hint = bool(re.match(r"(?i)(further\s+)?hints?\b", text))  # "Further hint: ..."
+                # "Further hint: ...", "(a) Hint: ..." (the parts of a key entry that only hint)
+                hint = bool(re.match(r"(?i)(\([a-z]\)\s*)?(further\s+)?hints?\b", text))
                 entry = KeyEntry(
                     [text] if text else [], page, hint, chapter_only=len(scope) == 1 and not key_namespace
                 )
@@ -393,6 +399,20 @@ def extract_pairs(
         if (in_exercises or profile == "question_bank") and (m := GROUP.match(line)):
             close()
             group, in_group = [int(m.group(1)), int(m.group(2)), section, [m.group(3)]], True
+            continue
+        if (
+            first
+            and (in_exercises or profile == "question_bank")
+            and (m := GROUP_MENTION.search(line))
+            and not (BARE.match(line) or MULTI.match(line) or LABELLED.match(line))
+        ):
+            # the givens a "Using:" paragraph introduced belong to the instruction, not to the item before it
+            preamble = loose
+            if current is not None and current.colon_at is not None:
+                preamble = [line for line in current.question[current.colon_at :] if line]  # one paragraph
+                del current.question[current.colon_at :]
+            close()
+            group, in_group = [int(m.group(1)), int(m.group(2)), section, [*preamble, line]], True
             continue
         if (m := EXERCISE_SET.match(line)) and nxt and (first_item := BARE.match(nxt)) and first_item.group(1) == "1":
             chapter, section = int(m.group(1)), (int(m.group(1)), int(m.group(2)))
@@ -482,6 +502,8 @@ def extract_pairs(
         if current is None:
             if in_group:
                 group[3].append(line)
+            elif loose or (first and line.endswith(":")):
+                loose.append(line)
             continue
         alone = n + 1 == len(lines) or lines[n + 1][2]  # a paragraph of one line
         if AFTERWORD.match(line) or (first and alone and part == "answer" and current.answer and _is_heading(line)):
@@ -546,6 +568,8 @@ def extract_pairs(
             part = "option"
             continue
         if first and part != "answer" and current.question and not current.options:
+            if part == "question" and line.endswith(":") and current.colon_at is None:
+                current.colon_at = len(current.question)
             current.question.append("")  # a paragraph break inside the question
         if part == "answer":
             current.answer.append(line)

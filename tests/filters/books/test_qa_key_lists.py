@@ -285,3 +285,28 @@ def test_an_indented_example_ends_where_its_indent_does_not_at_a_formula_period(
     ]
     (pair,) = extract_pairs(paragraphs, [58] * 6, indents=[18, 18, 150, 150, 18, 0])
     assert pair["answer"].endswith("which is the left hand side.")
+
+
+def test_givens_for_a_range_of_exercises_go_with_each_of_them():
+    # APEX: "Using:" over the values of some limits, then "evaluate the limits given in Exercises 6 – 7"
+    paragraphs = ["Chapter 1. Limits", "Section 1.3 Finding Limits", "Exercises"]
+    paragraphs += ["5. What can be said about f(x) and g(x) as x approaches 1?", "Using:", "lim x→9 f(x) = 6"]
+    paragraphs += ["evaluate the limits given in Exercises 6 – 7, where possible."]
+    paragraphs += ["6. lim x→9 (f(x) + g(x))", "7. lim x→9 3f(x)"] + FILLER
+    paragraphs += ["Selected Solutions", "Solutions for Section 1.3", "5. They are close.", "6. 9", "7. 18"]
+    pairs = {p["label"]: p for p in extract_pairs(paragraphs, list(range(len(paragraphs))))}
+    assert pairs["1.3.5"]["question"] == "What can be said about f(x) and g(x) as x approaches 1?"
+    assert pairs["1.3.7"]["question"].split("\n")[:2] == [
+        "Using: lim x→9 f(x) = 6 evaluate the limits given in Exercises 6 – 7, where possible.",
+        "lim x→9 3f(x)",
+    ]
+    assert pairs["1.3.7"]["answer"] == "18"
+
+
+def test_a_key_entry_whose_parts_only_hint_is_a_hint():
+    paragraphs = ["Chapter 2. Sequences", "Section 2.6 Solving Recurrences", "Exercises"]
+    paragraphs += ["13. Prove the following facts about the sequence an = 2an−1 with a0 = 1."] + FILLER
+    paragraphs += ["Selected Solutions", "Solutions for Section 2.6"]
+    paragraphs += ["13. (a) Hint: use induction.\n(b) Hint: look at the first differences."]
+    (pair,) = extract_pairs(paragraphs, list(range(len(paragraphs))))
+    assert pair["rule"] == "key_hint"
