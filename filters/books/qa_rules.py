@@ -405,11 +405,13 @@ def extract_pairs(
             and (in_exercises or profile == "question_bank")
             and (m := GROUP_MENTION.search(line))
             and not (BARE.match(line) or MULTI.match(line) or LABELLED.match(line))
+            # a range still to come: "see Exercises 5 – 7" inside item 9 is its text
+            and (current is None or current.key[-1:] < (int(m.group(1)),))
         ):
             # the givens a "Using:" paragraph introduced belong to the instruction, not to the item before it
             preamble = loose
             if current is not None and current.colon_at is not None:
-                preamble = [line for line in current.question[current.colon_at :] if line]  # one paragraph
+                preamble = [q for q in current.question[current.colon_at :] if q]  # as one paragraph
                 del current.question[current.colon_at :]
             close()
             group, in_group = [int(m.group(1)), int(m.group(2)), section, [*preamble, line]], True

@@ -310,3 +310,11 @@ def test_a_key_entry_whose_parts_only_hint_is_a_hint():
     paragraphs += ["13. (a) Hint: use induction.\n(b) Hint: look at the first differences."]
     (pair,) = extract_pairs(paragraphs, list(range(len(paragraphs))))
     assert pair["rule"] == "key_hint"
+
+
+def test_a_range_named_inside_a_later_item_is_its_text():
+    paragraphs = ["Chapter 1. Limits", "Section 1.3 Finding Limits", "Exercises", "9. Find the limit of 1/x at 0."]
+    paragraphs += ["Compare your answer with the one-sided limits of Exercises 5 – 7.", "10. Find the limit of x."]
+    (nine, ten) = extract_pairs(paragraphs, list(range(len(paragraphs))))
+    assert nine["question"].endswith("Compare your answer with the one-sided limits of Exercises 5 – 7.")
+    assert ten["question"] == "Find the limit of x."
