@@ -474,7 +474,7 @@ def extract_pairs(
             label = f"{'.'.join(map(str, section)) + '.' if section else ''}{m.group(1)}"
             text, keyable = m.group(2), True
         if label is not None:
-            in_group = False
+            in_group, loose = False, []
             number = int(re.split(r"[.)]", line.split()[0])[-2] or 0) if line[:1].isdigit() else None
             current = Item(
                 label,
