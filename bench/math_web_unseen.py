@@ -54,6 +54,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from math_web_real import resiliparse_alone, trafilatura_alone  # noqa: E402  (the same baselines)
+
 # kind: (folder under --pages, folder inside it, sample size or None for all, cheap substring a page must hold)
 SOURCES = {
     "doxygen-mathjax": ("libeigen3-doc", "usr/share/doc/libeigen3-dev/html", 20, "\\"),
@@ -133,18 +135,6 @@ def load_pages(root: Path) -> dict[str, list[tuple[str, str, list[str], int]]]:
             pages = random.Random(SEED).sample(pages, k)
         kinds[kind] = pages
     return kinds
-
-
-def resiliparse_alone(html: str) -> str:
-    from resiliparse.extract.html2text import extract_plain_text
-
-    return extract_plain_text(html, main_content=True)
-
-
-def trafilatura_alone(html: str) -> str:
-    import trafilatura
-
-    return trafilatura.extract(html, include_comments=True, include_tables=True, deduplicate=False) or ""
 
 
 def score(out: str, spans: list[str], untexed: int) -> tuple[list[bool], list[bool], int]:

@@ -2,7 +2,7 @@ import pymupdf
 import pytest
 
 from factory.chunking import chunk_paragraphs
-from factory.pdf_reader import PdfBookReader
+from factory.pdf_reader import PdfBookReader, order_blocks
 
 
 def _book(path, pages):
@@ -105,8 +105,6 @@ LEFT1, LEFT3, RIGHT2, RIGHT4 = (f"{n}. {LINES}" for n in ("1", "3", "2", "4"))
 
 
 def test_a_lone_glyph_left_of_the_middle_is_not_a_column():
-    from factory.pdf_reader import order_blocks
-
     # a radical sign drawn as its own block just left of the middle; the stream puts the line's tail after the
     # next example's label
     blocks = [
@@ -131,8 +129,6 @@ def test_a_lone_glyph_left_of_the_middle_is_not_a_column():
 
 
 def test_a_line_tail_right_of_the_middle_stays_on_its_line():
-    from factory.pdf_reader import order_blocks
-
     # a key line split at a binomial's bracket glyphs: its tails start where the line's head ends, right of the
     # middle; tails are no column, so this single-column key keeps the stream's order
     key = [
@@ -168,8 +164,6 @@ def test_a_line_tail_right_of_the_middle_stays_on_its_line():
 
 
 def test_display_formula_pieces_right_of_the_middle_are_no_column():
-    from factory.pdf_reader import order_blocks
-
     # an equation chain set in pieces ("2" under each fraction bar) across the middle of a one-column page, in the
     # stream's order: pieces of display math are no lines of a column
     blocks = [

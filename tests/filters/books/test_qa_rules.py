@@ -27,30 +27,6 @@ def test_rules_recover_planted_pairs_from_the_sample_pdfs(samples_textbooks):
     )
 
 
-def test_answer_key_numbers_are_chapter_local_or_global():
-    paragraphs = [
-        "Chapter 1. A",
-        "Exercise 1. What is one plus one?",
-        "Exercise 2. What is two plus two?",
-        "Answers",
-        "1. 2",
-        "2. 4",
-        "Chapter 2. B",
-        "Exercise 2.1. What is three plus three?",
-        "Exercise 2.2. What is the first prime?",
-        "Answer Key",
-        "Chapter 2",
-        "2.1. 6",
-    ]
-    pairs = extract_pairs(paragraphs, [1] * len(paragraphs))
-    assert [(p["label"], p["answer"]) for p in pairs] == [
-        ("Exercise 1", "2"),
-        ("Exercise 2", "4"),
-        ("Exercise 2.1", "6"),
-        ("Exercise 2.2", ""),
-    ]
-
-
 def test_an_answerless_question_does_not_take_the_next_solution():
     paragraphs = ["Example 3. Why is the sky blue?", "Example 4. What is 3 x 4?", "Solution. Multiply. We get 12."]
     pairs = extract_pairs(paragraphs, [1, 1, 1])
