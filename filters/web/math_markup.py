@@ -38,6 +38,10 @@ _TEX_IMAGE_CLASS = re.compile(r"\b(?:latex|tex|math|equation|formula|mwe-math-fa
 _TEX_COMMAND = re.compile(
     r"\\[A-Za-z]{2,}|[\^_]\{|[A-Za-z0-9)]\^[A-Za-z0-9({\\]|(?:(?<!\w)[A-Za-z0-9]|\))_[A-Za-z0-9](?!\w)"
 )
+# an alt text that is one delimited formula (LaTeX2HTML writes `ALT="$x^2$"` and displays as environments): the
+# delimiters say TeX and inline or display, and are not part of the TeX
+_DELIMITERS = (("$$", "$$", True), ("\\[", "\\]", True), ("\\(", "\\)", False), ("$", "$", False))
+_DELIMITING_ENV = re.compile(r"\\begin\{(displaymath|math|equation\*)\}(.+)\\end\{\1\}", re.S)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # a <sup>/<sub> is math when it is a short exponent/index right after a symbol, never a footnote or a mark
 _SCRIPT_TEXT = re.compile(r"[\w+\-\u2212=*/().,'\u2032 ]{1,12}")
@@ -58,10 +62,12 @@ _MARKUP_TAGS = re.compile(
 )
 _KINDS = (None, "math", "mjx-container", "img", "sup", "script")  # by group
 # an <img> can only be a formula with a LaTeX-image URL or class in its tag (so one of these words), or `\`, `^`,
-# `_` in alt/title (`&`: an entity may spell them); looked for in all the page's <img> tags at once (lowercased),
+# `_`, `$` in alt/title (`&`: an entity may spell them); looked for in all the page's <img> tags at once (lowercased),
 # then per tag. Substrings, not `_TEX_IMAGE_URL`/`_TEX_IMAGE_CLASS`: an alternation costs 10x more here
 _IMG_WORDS = ("tex", "math", "equation", "formula", "cht=tx")
-_ALT_HINT = re.compile(r"""(?:alt|title)\s*=\s*(?:"[^"\\^_&]*[\\^_&]|'[^'\\^_&]*[\\^_&]|[^\s>"'\\^_&]*[\\^_&])""")
+_ALT_HINT = re.compile(
+    r"""(?:alt|title)\s*=\s*(?:"[^"\\^_&$]*[\\^_&$]|'[^'\\^_&$]*[\\^_&$]|[^\s>"'\\^_&$]*[\\^_&$])"""
+)
 _ATTRIBUTE = re.compile(r"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']*))""")
 _SELECTORS = {
     "math": 'math, .katex, .katex-display, [class*="MathJax"], .MJXc-display',
@@ -280,13 +286,12 @@ class _Rewriter:
             alt = (img.getattr("alt") or img.getattr("title") or "").strip()
             if not _tex_image(src, alt, _classes(img)):
                 continue
-            tex = alt or _tex_from_url(src)
+            tex, display = unwrap_tex(alt) if alt else (_tex_from_url(src), None)
             if not tex:
                 continue
-            # an image alone in its paragraph is a displayed formula
-            alone = img.prev_element is None and img.next_element is None and img.parent.tag in ("p", "center", "dd")
-            alone = alone and not ((img.prev and img.prev.text.strip()) or (img.next and img.next.text.strip()))
-            _replace(self.tree, img, tex, display=alone)
+            if display is None:  # an image alone in its paragraph is a displayed formula
+                display = _alone(img)
+            _replace(self.tree, img, tex, display=display)
             self.stats["tex_image"] += 1
 
     def scripts_sup_sub(self, elements) -> None:
@@ -317,6 +322,12 @@ class _Rewriter:
             parent.remove_child(node)
 
 
+def _alone(img) -> bool:
+    if img.prev_element is not None or img.next_element is not None or img.parent.tag not in ("p", "center", "dd"):
+        return False
+    return not ((img.prev and img.prev.text.strip()) or (img.next and img.next.text.strip()))
+
+
 def _script_sources(scripts):
     """(src, inline code) per script; inline code only on pages that load MathJax (configs live there), since
     reading every inline script of a page costs more than the extraction."""
@@ -338,8 +349,23 @@ def _text_nodes(node, needle: str):
         child = child.next
 
 
+def unwrap_tex(tex: str) -> tuple[str, bool | None]:
+    """The TeX of one formula written with its delimiters, and whether they display it (None: no delimiters)."""
+    tex = tex.strip()
+    for opening, closing, display in _DELIMITERS:
+        if tex.startswith(opening) and tex.endswith(closing) and len(tex) > len(opening) + len(closing):
+            inner = tex[len(opening) : -len(closing)]
+            if opening not in inner and closing not in inner:  # one formula, not "$a$ and $b$"
+                return inner.strip(), display
+            break  # "$$…$$" that is not one formula is no "$…$" either
+    if tex.startswith("\\begin{") and (m := _DELIMITING_ENV.fullmatch(tex)) is not None:
+        return m.group(2).strip(), m.group(1) != "math"
+    return tex, None
+
+
 def _tex_image(src: str, alt: str, classes: str) -> bool:
-    """An image of a formula: a LaTeX-image URL, or TeX in its alt text (by its class or its TeX commands)."""
+    """An image of a formula: a LaTeX-image URL, or TeX in its alt text (by its class, its TeX commands or its
+    delimiters)."""
     low = src.lower()
     if ("tex" in low or "cht=tx" in low) and _TEX_IMAGE_URL.search(src) is not None:
         return True
@@ -347,6 +373,7 @@ def _tex_image(src: str, alt: str, classes: str) -> bool:
     return bool(alt) and (
         _TEX_IMAGE_CLASS.search(classes) is not None
         or _TEX_COMMAND.search(alt) is not None
+        or unwrap_tex(alt)[1] is not None
         or ("math/" in low and _MATH_IMAGE_PATH.search(src) is not None)
     )
 

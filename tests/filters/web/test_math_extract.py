@@ -201,6 +201,22 @@ def test_formula_images_named_by_their_hash_and_asciimath_loaded_by_a_mathjax_co
     assert "${x}^{2} = 4$" in extract_math_text(_page("<p>Solve `x^2 = 4` now.</p>", head), engine=engine)
 
 
+def test_delimited_tex_in_image_alt_as_latex2html_writes_it(engine):
+    # LaTeX2HTML: every formula an image, its alt the source with its delimiters; a display is an environment
+    body = (
+        '<p>Let <IMG WIDTH="14" HEIGHT="13" ALIGN="BOTTOM" BORDER="0" SRC="img3.png" ALT="$n$"> be odd and '
+        '<IMG SRC="img4.png" ALT="\\( a_n \\)"> its terms.</p><P></P><DIV ALIGN="CENTER">'
+        '<IMG WIDTH="120" HEIGHT="40" SRC="img5.png" ALT="\\begin{displaymath}\n\\sum_{k=1}^n k\n\\end{displaymath}">'
+        '</DIV><p>Then <IMG SRC="img6.png" ALT="$$x^2 + 1$$"> is shown.</p>'
+        '<p>Sale: <img src="/sale.png" alt="$5 off today"> ends.</p>'
+    )
+    text = extract_math_text(_page(body), engine=engine)
+    assert "Let $n$ be odd and $a_n$ its terms." in text
+    assert "$$\\sum_{k=1}^n k$$" in text and "displaymath" not in text
+    assert "$$x^2 + 1$$" in text and "$$$" not in text
+    assert "5 off" not in text
+
+
 def test_sup_sub_only_where_math():
     body = (
         "<p>We have x<sup>2</sup> + a<sub>n</sub> and (a+b)<sup>n</sup> and 10<sup>-3</sup> m.</p>"
@@ -285,6 +301,7 @@ GATE_PAGES = {
     "gt_in_alt": '<p>Bound <img src="/eq/3.png" alt="a > b^2"> holds.</p>',
     "no_space": '<p>Sum <img src="/eq/4.png"alt="\\sum_k k"class="x"> ok.</p>',
     "class_only": '<p>Let <img class="tex" src="/i/5.png" alt="n!"> be.</p>',
+    "delimited_alt": '<p>Let <IMG SRC="img3.png" ALT="$n$"> be odd.</p>',
     "noscript": '<p>See <noscript><img class="latex" alt="\\alpha"></noscript> it.</p>',
     "sup": "<p>We have x<sup>2</sup> and a footnote.<sup>[3]</sup></p>",
     "mathml": "<p>Then <MATH><mi>x</mi><mo>+</mo><mn>1</mn></MATH> grows.</p>",
