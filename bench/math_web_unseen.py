@@ -12,6 +12,16 @@ Fetching the pages (nothing here downloads; the script reads DIR and stops with 
     for p in libeigen3-doc python-scipy-doc python-sympy-doc libjs-asciimathml; do dpkg-deb -x ${p}_*.deb $p; done
     npm pack mathjax@2.7.9 katex@0.16.11
     mkdir mathjax katex && tar xzf mathjax-2.7.9.tgz -C mathjax && tar xzf katex-0.16.11.tgz -C katex
+    # SymPy's reStructuredText sources (in python-sympy-doc) written as pandoc writes math in HTML
+    pip download --no-deps pypandoc_binary==1.17 -d . && unzip -q pypandoc_binary-1.17-*.whl -d pandoc-bin
+    src=python-sympy-doc/usr/share/doc/python-sympy-doc/html/_sources
+    for mode in mathml webtex; do mkdir -p pandoc-sympy/$mode
+        for f in $(grep -rlE ':math:|\.\. math::' $src | sort); do n=$(echo ${f#$src/} | tr / _)
+            pandoc-bin/pypandoc/files/pandoc -f rst -t html5 -s --$mode $f -o pandoc-sympy/$mode/${n%.rst.txt}.html
+        done; done
+    mkdir -p pandoc-sympy/mathml-notex && for f in pandoc-sympy/mathml/*.html; do
+        perl -0pe 's#<annotation encoding="application/x-tex">.*?</annotation>##gs' $f > pandoc-sympy/mathml-notex/${f##*/}
+    done
 
 Sources and sampling (`SOURCES`): every `*.html` under the source's folder, sorted by relative path, that holds at
 least one ground-truth formula; Doxygen, scipy and sympy are sampled with `random.Random(0).sample(pages, k)` (a
@@ -26,10 +36,13 @@ fresh Random(0) per source), the small renderer test sets are taken whole.
 - mathjax2-tests / katex-autorender: the renderers' own test pages: raw TeX between the delimiters the page
   configures, `script type=math/tex`, MathML with and without a TeX annotation, ASCIIMath backticks.
 - asciimathml: ASCIIMathML 2.0 docs and examples: ASCIIMath between backticks (no TeX truth: counted).
+- pandoc-mathml / pandoc-webtex / pandoc-mathml-notex: the SymPy sources with math, as pandoc 3.9 writes them:
+  MathML with a TeX annotation; `<img class="math inline" src="https://latex.codecogs.com/png.latex?…" alt="TeX">`;
+  the same MathML with its annotations removed (no TeX truth: counted). Same docs as sphinx-imgmath, other markup.
 
 Ground truth, read from the raw page as the page's renderer would: `script type=math/tex` contents; MathML
 `<annotation encoding="application/x-tex">`; formula image alt texts (Doxygen `formulaInl`/`formulaDsp`, Sphinx
-`_images/math/` images; `$`, `\\[`, `\\]` stripped); then, in the text left once script, style, pre, code, textarea,
+`_images/math/` images, pandoc's `class="math …"` images; `$`, `\\[`, `\\]` stripped); then, in the text left once script, style, pre, code, textarea,
 noscript, math and comments are dropped and tags removed: `\\[…\\]`, `\\(…\\)`, `$$…$$`, `\\begin{equation|align|
 gather|alignat}…\\end{…}`, and `$…$` where the page configures single dollars. Spans with >= 3 non-space characters
 count; one is kept when it occurs in the output with all whitespace removed (as bench/math_web_real.py). "as $" also
@@ -64,6 +77,9 @@ SOURCES = {
     "mathjax2-tests": ("mathjax", "package/test", None, ""),
     "katex-autorender": ("katex", "package/contrib", None, ""),
     "asciimathml": ("libjs-asciimathml", "usr/share/doc/libjs-asciimathml", None, "`"),
+    "pandoc-mathml": ("pandoc-sympy", "mathml", None, ""),
+    "pandoc-webtex": ("pandoc-sympy", "webtex", None, ""),
+    "pandoc-mathml-notex": ("pandoc-sympy", "mathml-notex", None, ""),
 }
 SEED = 0
 
@@ -102,7 +118,8 @@ def truth(html: str) -> tuple[list[str], int]:
             untexed += 1
     for m in _IMG.finditer(html):
         attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(m.group(0))}
-        if "formula" in attrs.get("class", "") or "_images/math/" in attrs.get("src", ""):
+        classes = attrs.get("class", "")
+        if "formula" in classes or "math" in classes.split() or "_images/math/" in attrs.get("src", ""):
             alt = unescape(attrs.get("alt", "")).strip()
             spans.append(alt.strip("$").removeprefix("\\[").removesuffix("\\]"))
     text = _TAG.sub("", _MATHML.sub("", _DROP.sub("", _COMMENT.sub("", html))))
