@@ -16,11 +16,12 @@ Fetching the pages (nothing here downloads; the script reads DIR and stops with 
     pip download --no-deps pypandoc_binary==1.17 -d . && unzip -q pypandoc_binary-1.17-*.whl -d pandoc-bin
     src=python-sympy-doc/usr/share/doc/python-sympy-doc/html/_sources
     for mode in mathml webtex; do mkdir -p pandoc-sympy/$mode
-        for f in $(grep -rlE ':math:|\.\. math::' $src | sort); do n=$(echo ${f#$src/} | tr / _)
+        for f in $(grep -rlE ':math:|\\.\\. math::' $src | sort); do n=$(echo ${f#$src/} | tr / _)
             pandoc-bin/pypandoc/files/pandoc -f rst -t html5 -s --$mode $f -o pandoc-sympy/$mode/${n%.rst.txt}.html
         done; done
     mkdir -p pandoc-sympy/mathml-notex && for f in pandoc-sympy/mathml/*.html; do
-        perl -0pe 's#<annotation encoding="application/x-tex">.*?</annotation>##gs' $f > pandoc-sympy/mathml-notex/${f##*/}
+        perl -0pe 's#<annotation encoding="application/x-tex">.*?</annotation>##gs' $f \
+            > pandoc-sympy/mathml-notex/${f##*/}
     done
 
 Sources and sampling (`SOURCES`): every `*.html` under the source's folder, sorted by relative path, that holds at
@@ -42,13 +43,14 @@ fresh Random(0) per source), the small renderer test sets are taken whole.
 
 Ground truth, read from the raw page as the page's renderer would: `script type=math/tex` contents; MathML
 `<annotation encoding="application/x-tex">`; formula image alt texts (Doxygen `formulaInl`/`formulaDsp`, Sphinx
-`_images/math/` images, pandoc's `class="math …"` images; `$`, `\\[`, `\\]` stripped); then, in the text left once script, style, pre, code, textarea,
-noscript, math and comments are dropped and tags removed: `\\[…\\]`, `\\(…\\)`, `$$…$$`, `\\begin{equation|align|
-gather|alignat}…\\end{…}`, and `$…$` where the page configures single dollars. Spans with >= 3 non-space characters
-count; one is kept when it occurs in the output with all whitespace removed (as bench/math_web_real.py). "as $" also
-asks that it sit inside a `$…$`/`$$…$$` span of the output (marked as math for a reader that only knows dollars).
-MathML without annotation and ASCIIMath have no TeX truth: such a formula counts as kept while the output has more
-non-empty `$…$` spans than the page's TeX-truth spans it marked as `$` (a count, not a match).
+`_images/math/` images, pandoc's `class="math …"` images; `$`, `\\[`, `\\]` stripped); then, in the text left once
+script, style, pre, code, textarea, noscript, math and comments are dropped and tags removed: `\\[…\\]`, `\\(…\\)`,
+`$$…$$`, `\\begin{equation|align|gather|alignat}…\\end{…}`, and `$…$` where the page configures single dollars.
+Spans with >= 3 non-space characters count; one is kept when it occurs in the output with all whitespace removed (as
+bench/math_web_real.py). "as $" also asks that it sit inside a `$…$`/`$$…$$` span of the output (marked as math for
+a reader that only knows dollars). MathML without annotation and ASCIIMath have no TeX truth: such a formula counts
+as kept while the output has more non-empty `$…$` spans than the page's TeX-truth spans it marked as `$` (a count,
+not a match).
 
 Usage: python bench/math_web_unseen.py [--pages /tmp/unseen_web] [--repeats 5] [--lost 40]
 """

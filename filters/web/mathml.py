@@ -1,6 +1,7 @@
 """Presentation MathML -> LaTeX, for formulas that carry no TeX annotation or `alttext`.
 
-Works on resiliparse DOM nodes (the tree the extraction pre-pass already holds), so no second parse.
+A formula is read from the resiliparse DOM the extraction pre-pass holds, serialized and parsed again with
+ElementTree: walking the DOM costs a wrapper object per node, 3x the whole conversion on formula-dense pages.
 Malformed MathML (a fraction with one child, a script without its base) raises `MalformedMathML`;
 unknown elements are read through, as browsers render them.
 """
@@ -8,6 +9,9 @@ unknown elements are read through, as browsers render them.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
+
+from resiliparse.parse.html import NodeType
 
 __all__ = ["MalformedMathML", "mathml_to_latex", "tex_of_math"]
 
@@ -88,35 +92,33 @@ def _group(tex: str) -> str:
     return "{" + tex + "}"
 
 
-def _elements(node) -> list:
-    # by sibling links: `child_nodes` wraps every child, text and comments included, and costs 10x more
-    kids, child = [], node.first_element_child
-    while child is not None:
-        if child.tag not in _SKIPPED:
-            kids.append(child)
-        child = child.next_element
-    return kids
+def _tag(el) -> str:
+    return el.tag.rpartition("}")[2]  # "{http://www.w3.org/1998/Math/MathML}mi" where the page declares xmlns
 
 
-def _text(node) -> str:
-    return " ".join((node.text or "").split())
+def _elements(el) -> list:
+    return [kid for kid in el if _tag(kid) not in _SKIPPED]
+
+
+def _text(el) -> str:
+    return " ".join("".join(el.itertext()).split())
 
 
 def _arity(node, n: int) -> list:
     kids = _elements(node)
     if len(kids) != n:
-        raise MalformedMathML(f"<{node.tag}> needs {n} children, has {len(kids)}")
+        raise MalformedMathML(f"<{_tag(node)}> needs {n} children, has {len(kids)}")
     return kids
 
 
 def _convert(node) -> str:
-    tag = node.tag
+    tag = _tag(node)
     if tag in ("mi", "mn", "mo", "mtext", "ms"):
         text = _text(node)
         if tag == "mi":
             if text in FUNCTIONS:
                 return "\\" + text
-            variant = VARIANTS.get(node.getattr("mathvariant") or "")
+            variant = VARIANTS.get(node.get("mathvariant") or "")
             tex = (
                 _symbols(text) if len(text) == 1 else (_symbols(text) if not text.isalpha() else f"\\mathrm{{{text}}}")
             )
@@ -134,7 +136,7 @@ def _convert(node) -> str:
         return f"{_group(base)}_{{{sub}}}^{{{sup}}}"
     if tag == "mfrac":
         num, den = (_convert(k) for k in _arity(node, 2))
-        if (node.getattr("linethickness") or "").strip() in ("0", "0px", "0em"):
+        if (node.get("linethickness") or "").strip() in ("0", "0px", "0em"):
             return f"\\binom{{{num}}}{{{den}}}"
         return f"\\frac{{{num}}}{{{den}}}"
     if tag == "msqrt":
@@ -146,7 +148,7 @@ def _convert(node) -> str:
         base_node, script_node = _arity(node, 2)
         base, script = _convert(base_node), _convert(script_node)
         accents = ACCENTS if tag == "mover" else UNDER_ACCENTS
-        if script_node.tag == "mo" and _text(script_node) in accents:
+        if _tag(script_node) == "mo" and _text(script_node) in accents:
             return f"{accents[_text(script_node)]}{{{base}}}"
         if base in BIG_OPERATORS:
             return f"{base}{'^' if tag == 'mover' else '_'}{{{script}}}"
@@ -162,20 +164,20 @@ def _convert(node) -> str:
         scripts = "".join(f"_{{{rest[i]}}}^{{{rest[i + 1]}}}" for i in range(0, len(rest) - 1, 2))
         return _group(base) + scripts
     if tag == "mfenced":
-        open_, close = node.getattr("open") or "(", node.getattr("close") or ")"
-        separators = (node.getattr("separators") or ",").split() or [","]
+        open_, close = node.get("open") or "(", node.get("close") or ")"
+        separators = (node.get("separators") or ",").split() or [","]
         kids = [_convert(k) for k in _elements(node)]
         inner = ""
         for i, kid in enumerate(kids):
             inner += kid + (separators[min(i, len(separators) - 1)] if i < len(kids) - 1 else "")
         return f"\\left{_fence(open_)}{inner}\\right{_fence(close)}"
     if tag == "mtable":
-        rows = [r for r in _elements(node) if r.tag in ("mtr", "mlabeledtr")]
+        rows = [r for r in _elements(node) if _tag(r) in ("mtr", "mlabeledtr")]
         body = " \\\\ ".join(
-            " & ".join(_row(c) for c in _elements(r)[(1 if r.tag == "mlabeledtr" else 0) :]) for r in rows
+            " & ".join(_row(c) for c in _elements(r)[(1 if _tag(r) == "mlabeledtr" else 0) :]) for r in rows
         )
         return f"\\begin{{matrix}}{body}\\end{{matrix}}"
-    if tag == "menclose" and "radical" in (node.getattr("notation") or ""):
+    if tag == "menclose" and "radical" in (node.get("notation") or ""):
         return f"\\sqrt{{{_row(node)}}}"
     if tag == "semantics":
         kids = _elements(node)
@@ -193,8 +195,30 @@ def _row(node) -> str:
 
 
 def mathml_to_latex(math) -> str:
-    """LaTeX for a `<math>` element's presentation markup; raises MalformedMathML."""
-    return _row(math).strip()
+    """LaTeX for a `<math>` element's presentation markup (a resiliparse node); raises MalformedMathML."""
+    return _row(_element_tree(math)).strip()
+
+
+def _element_tree(math) -> ET.Element:
+    try:  # the HTML serializer writes no entity XML lacks but &nbsp;
+        return ET.fromstring(math.html.replace("&nbsp;", "\u00a0"))
+    except ET.ParseError:  # say, an `xlink:href` whose prefix no xmlns binds: read the DOM instead
+        return _from_dom(math)
+
+
+def _from_dom(node) -> ET.Element:
+    el = ET.Element(node.tag, {name: node.getattr(name) or "" for name in node.attrs})
+    child = node.first_child
+    while child is not None:
+        if child.type == NodeType.ELEMENT:
+            el.append(_from_dom(child))
+        elif child.type == NodeType.TEXT and child.text:
+            if len(el):
+                el[-1].tail = (el[-1].tail or "") + child.text
+            else:
+                el.text = (el.text or "") + child.text
+        child = child.next
+    return el
 
 
 def tex_of_math(math) -> tuple[str, bool]:

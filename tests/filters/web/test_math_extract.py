@@ -67,6 +67,22 @@ def test_mathml_without_annotation_is_converted():
     assert "$(\\begin{matrix}1 & 0 \\\\ 0 & 1\\end{matrix})$" in text
 
 
+def test_mathml_that_is_no_xml_is_converted_from_the_dom():
+    from resiliparse.parse.html import HTMLTree
+
+    from filters.web.mathml import mathml_to_latex
+
+    # the conversion parses the formula's HTML as XML: an unbound `xlink:` prefix is not XML, `&nbsp;` no XML entity
+    math = (
+        '<math xmlns="http://www.w3.org/1998/Math/MathML"><mrow xlink:href="#eq"><msup><mi>x</mi><mn>2</mn></msup>'
+        "<mo>+</mo><mi>y</mi></mrow><mtext>if&nbsp;a &lt; b</mtext></math>"
+    )
+    as_xml = math.replace(' xlink:href="#eq"', "")
+    for html in (math, as_xml):
+        node = HTMLTree.parse(f"<p>{html}</p>").body.query_selector("math")
+        assert mathml_to_latex(node) == "x^{2}+y\\text{if a < b}"
+
+
 def test_malformed_mathml_keeps_its_text_and_is_counted():
     from collections import Counter
 
