@@ -92,12 +92,8 @@ def _group(tex: str) -> str:
     return "{" + tex + "}"
 
 
-def _tag(el) -> str:
-    return el.tag.rpartition("}")[2]  # "{http://www.w3.org/1998/Math/MathML}mi" where the page declares xmlns
-
-
 def _elements(el) -> list:
-    return [kid for kid in el if _tag(kid) not in _SKIPPED]
+    return [kid for kid in el if kid.tag not in _SKIPPED]
 
 
 def _text(el) -> str:
@@ -107,12 +103,12 @@ def _text(el) -> str:
 def _arity(node, n: int) -> list:
     kids = _elements(node)
     if len(kids) != n:
-        raise MalformedMathML(f"<{_tag(node)}> needs {n} children, has {len(kids)}")
+        raise MalformedMathML(f"<{node.tag}> needs {n} children, has {len(kids)}")
     return kids
 
 
 def _convert(node) -> str:
-    tag = _tag(node)
+    tag = node.tag
     if tag in ("mi", "mn", "mo", "mtext", "ms"):
         text = _text(node)
         if tag == "mi":
@@ -148,7 +144,7 @@ def _convert(node) -> str:
         base_node, script_node = _arity(node, 2)
         base, script = _convert(base_node), _convert(script_node)
         accents = ACCENTS if tag == "mover" else UNDER_ACCENTS
-        if _tag(script_node) == "mo" and _text(script_node) in accents:
+        if script_node.tag == "mo" and _text(script_node) in accents:
             return f"{accents[_text(script_node)]}{{{base}}}"
         if base in BIG_OPERATORS:
             return f"{base}{'^' if tag == 'mover' else '_'}{{{script}}}"
@@ -172,9 +168,9 @@ def _convert(node) -> str:
             inner += kid + (separators[min(i, len(separators) - 1)] if i < len(kids) - 1 else "")
         return f"\\left{_fence(open_)}{inner}\\right{_fence(close)}"
     if tag == "mtable":
-        rows = [r for r in _elements(node) if _tag(r) in ("mtr", "mlabeledtr")]
+        rows = [r for r in _elements(node) if r.tag in ("mtr", "mlabeledtr")]
         body = " \\\\ ".join(
-            " & ".join(_row(c) for c in _elements(r)[(1 if _tag(r) == "mlabeledtr" else 0) :]) for r in rows
+            " & ".join(_row(c) for c in _elements(r)[(1 if r.tag == "mlabeledtr" else 0) :]) for r in rows
         )
         return f"\\begin{{matrix}}{body}\\end{{matrix}}"
     if tag == "menclose" and "radical" in (node.get("notation") or ""):
@@ -201,9 +197,13 @@ def mathml_to_latex(math) -> str:
 
 def _element_tree(math) -> ET.Element:
     try:  # the HTML serializer writes no entity XML lacks but &nbsp;
-        return ET.fromstring(math.html.replace("&nbsp;", "\u00a0"))
+        root = ET.fromstring(math.html.replace("&nbsp;", "\u00a0"))
     except ET.ParseError:  # say, an `xlink:href` whose prefix no xmlns binds: read the DOM instead
         return _from_dom(math)
+    if root.tag[0] == "{":  # "{http://www.w3.org/1998/Math/MathML}mi" where the page declares xmlns
+        for el in root.iter():
+            el.tag = el.tag.rpartition("}")[2]
+    return root
 
 
 def _from_dom(node) -> ET.Element:
