@@ -142,7 +142,20 @@ def _replace(tree: HTMLTree, el, tex: str, display: bool) -> None:
         return
     # detached, not freed (decompose): freeing a subtree costs more than the rest of the rewrite
     if not display:
-        parent.replace_child(tree.create_text_node(f"${' '.join(tex.split())}$"), el)
+        inline = f"${' '.join(tex.split())}$"
+        before, after = el.prev, el.next
+        before = before if before is not None and before.type == NodeType.TEXT else None
+        after = after if after is not None and after.type == NodeType.TEXT else None
+        if before is None and after is None:
+            parent.replace_child(tree.create_text_node(inline), el)
+            return
+        # one text node with its neighbours, as the page's own text: resiliparse's main-content step drops a text
+        # node of punctuation alone ("”" before a formula), and the next formula sees the text beside it
+        keep = before or after
+        keep.text = (before.text if before else "") + inline + (after.text if after else "")
+        parent.remove_child(el)
+        if before is not None and after is not None:
+            parent.remove_child(after)
         return
     # line breaks, not a block element: a <div> inside a <p> would split the paragraph
     parent.insert_before(tree.create_element("br"), el)

@@ -217,6 +217,19 @@ def test_formula_images_named_by_their_hash_and_asciimath_loaded_by_a_mathjax_co
     assert "${x}^{2} = 4$" in extract_math_text(_page("<p>Solve `x^2 = 4` now.</p>", head), engine=engine)
 
 
+def test_an_inline_formula_joins_the_text_beside_it():
+    # as Sphinx imgmath writes them: a closing quote alone before a formula image, two formula images in one line
+    body = (
+        '<p>There are “<em>numerator parameters</em>”\n<img class="math" src="../_images/math/3c69eb18.png" '
+        'alt="a_1, \\ldots, a_n"/> and more.</p>'
+        '<dl><dt>logcombine:</dt><dd><p><img class="math" src="../_images/math/4baa116b.png" alt="\\Rightarrow A"/>\n'
+        '<img class="math" src="../_images/math/e5e8b23c.png" alt="\\Rightarrow B"/></p></dd></dl>'
+    )
+    text = extract_math_text(_page(body))
+    assert "“numerator parameters” $a_1, \\ldots, a_n$ and more." in text
+    assert "$\\Rightarrow A$ $\\Rightarrow B$" in text and "$$" not in text
+
+
 def test_delimited_tex_in_image_alt_as_latex2html_writes_it(engine):
     # LaTeX2HTML: every formula an image, its alt the source with its delimiters; a display is an environment
     body = (
