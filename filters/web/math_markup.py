@@ -320,7 +320,7 @@ class _Rewriter:
             pieces = split_backticks(node.text or "")
             if not any(is_math for _, is_math in pieces) and "\\`" not in (node.text or ""):
                 continue
-            parent = node.parent
+            text = []
             for piece, is_math in pieces:
                 if is_math:
                     try:
@@ -331,8 +331,8 @@ class _Rewriter:
                         self.stats["asciimath_unparsed"] += 1
                 else:
                     piece = piece.replace("\\`", "`")
-                parent.insert_before(self.tree.create_text_node(piece), node)
-            parent.remove_child(node)
+                text.append(piece)
+            node.text = "".join(text)  # one text node, as the page's own text (see `_replace`)
 
 
 def _alone(img) -> bool:
