@@ -26,8 +26,11 @@ _MATHJAX_V2_RENDERED = {
     "MathJax_Preview", "MathJax", "MathJax_Display", "MathJax_SVG", "MathJax_SVG_Display", "MathJax_CHTML",
     "MathJax_MathML", "MJXc-display",
 }  # fmt: skip
+# a formula rendered from its TeX by URL: WordPress, codecogs, mimeTeX, Google Charts, and any `?tex=` / `?latex=`
+# renderer (Zhihu's `/equation?tex=`, MathTran)
 _TEX_IMAGE_URL = re.compile(
-    r"latex\.php\?|codecogs\.com/|/(?:png|gif|svg)\.latex\?|mimetex\.cgi\?|mathtex\.cgi\?|cht=tx|/latex\?|\.latex\?",
+    r"latex\.php\?|codecogs\.com/|/(?:png|gif|svg)\.latex\?|mimetex\.cgi\?|mathtex\.cgi\?|cht=tx|/latex\?|\.latex\?"
+    r"|[?&](?:la)?tex=",
     re.I,
 )
 # a formula rendered to an image named by its hash, TeX in its alt (Sphinx imgmath: `_images/math/<sha1>.png`)

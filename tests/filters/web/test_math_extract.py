@@ -145,12 +145,14 @@ def test_tex_in_image_alt_title_and_url(engine):
         'src="http://latex.codecogs.com/png.latex?z = \\frac{1}{2}\\sinh \\theta" '
         'alt="z = \\frac{1}{2}\\sinh \\theta" /> now.</p>'
         '<p>Only a URL <img src="https://latex.codecogs.com/gif.latex?x%5E2%2By%5E2"> here.</p>'
+        '<p>Zhihu: <img src="https://www.zhihu.com/equation?tex=a%2Bb" alt="a+b" eeimg="1"> is a sum.</p>'
         '<p>A photo <img src="/cat.jpg" alt="my cat"> stays out.</p>'
     )
     text = extract_math_text(_page(body), engine=engine)
     assert "For $\\kappa > 0$ the flow exists." in text
     assert "Substitute $z = \\frac{1}{2}\\sinh \\theta$ now." in text
     assert "Only a URL $x^2+y^2$ here." in text
+    assert "Zhihu: $a+b$ is a sum." in text
     assert "my cat" not in text
 
 
