@@ -139,16 +139,24 @@ def _hidden(el) -> bool:
     return el.hasattr("hidden") or bool(classes and ("mathml-a11y" in classes or "sr-only" in classes.split()))
 
 
-def _replace(tree: HTMLTree, el, tex: str, display: bool) -> None:
-    parent = el.parent
+def _neighbours(el) -> tuple:
+    """(parent, the text node before `el` or None, the text node after it or None): each step through the DOM
+    costs a wrapper object, so a formula's surroundings are read once."""
+    before, after = el.prev, el.next
+    if before is not None and before.type != NodeType.TEXT:
+        before = None
+    if after is not None and after.type != NodeType.TEXT:
+        after = None
+    return el.parent, before, after
+
+
+def _replace(tree: HTMLTree, el, tex: str, display: bool, neighbours: tuple | None = None) -> None:
+    parent, before, after = neighbours or _neighbours(el)
     if parent is None:
         return
     # detached, not freed (decompose): freeing a subtree costs more than the rest of the rewrite
     if not display:
         inline = f"${' '.join(tex.split())}$"
-        before, after = el.prev, el.next
-        before = before if before is not None and before.type == NodeType.TEXT else None
-        after = after if after is not None and after.type == NodeType.TEXT else None
         if before is None and after is None:
             parent.replace_child(tree.create_text_node(inline), el)
             return
@@ -296,8 +304,6 @@ class _Rewriter:
 
     def images(self, elements) -> None:
         for img in elements:
-            if img.parent is None:
-                continue
             src = img.getattr("src") or ""
             alt = (img.getattr("alt") or img.getattr("title") or "").strip()
             if not _tex_image(src, alt, _classes(img)):
@@ -305,9 +311,12 @@ class _Rewriter:
             tex, display = unwrap_tex(alt) if alt else (_tex_from_url(src), None)
             if not tex:
                 continue
+            neighbours = _neighbours(img)
+            if neighbours[0] is None:
+                continue
             if display is None:  # an image alone in its paragraph is a displayed formula
-                display = _alone(img)
-            _replace(self.tree, img, tex, display=display)
+                display = _alone(img, *neighbours)
+            _replace(self.tree, img, tex, display, neighbours)
             self.stats["tex_image"] += 1
 
     def scripts_sup_sub(self, elements) -> None:
@@ -338,10 +347,10 @@ class _Rewriter:
             node.text = "".join(text)  # one text node, as the page's own text (see `_replace`)
 
 
-def _alone(img) -> bool:
-    if img.prev_element is not None or img.next_element is not None or img.parent.tag not in ("p", "center", "dd"):
-        return False
-    return not ((img.prev and img.prev.text.strip()) or (img.next and img.next.text.strip()))
+def _alone(img, parent, before, after) -> bool:
+    if (before is not None and before.text.strip()) or (after is not None and after.text.strip()):
+        return False  # text beside it: an inline formula, decided without looking further
+    return img.prev_element is None and img.next_element is None and parent.tag in ("p", "center", "dd")
 
 
 def _script_sources(scripts):
