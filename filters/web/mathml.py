@@ -66,8 +66,15 @@ ACCENTS = {"^": "\\hat", "\u02c6": "\\hat", "\u00af": "\\overline", "\u203e": "\
 UNDER_ACCENTS = {"_": "\\underline", "\u00af": "\\underline", "\u0332": "\\underline", "\u23df": "\\underbrace"}
 BIG_OPERATORS = ("\\sum", "\\prod", "\\int", "\\iint", "\\oint", "\\bigcup", "\\bigcap", "\\lim", "\\max", "\\min")
 VARIANTS = {"double-struck": "\\mathbb", "bold": "\\mathbf", "script": "\\mathcal", "fraktur": "\\mathfrak"}
-_COMMAND_END = re.compile(r"\\[A-Za-z]+$")
+_COMMAND = re.compile(r"\\[A-Za-z]+")
 _SKIPPED = {"annotation", "annotation-xml", "mphantom", "none", "mprescripts", "maligngroup", "malignmark"}
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _ends_with_command(tex: str) -> bool:
+    """`\\alpha` at the end: a letter after it would change the command. (The tail only: no regex over the row.)"""
+    head = tex.rstrip(_ASCII_LETTERS)
+    return len(head) < len(tex) and head.endswith("\\")
 
 
 def _join(parts: list[str]) -> str:
@@ -75,19 +82,21 @@ def _join(parts: list[str]) -> str:
     for part in parts:
         if not part:
             continue
-        if out and part[0].isalpha() and _COMMAND_END.search(out):
+        if out and part[0].isalpha() and _ends_with_command(out):
             out += " "
         out += part
     return out
 
 
 def _symbols(text: str) -> str:
+    if len(text) == 1:
+        return SYMBOLS.get(text, text)
     return _join([SYMBOLS.get(ch, ch) for ch in text])
 
 
 def _group(tex: str) -> str:
     """Braces around a script base unless it is one symbol."""
-    if len(tex) == 1 or re.fullmatch(r"\\[A-Za-z]+", tex) or (tex.startswith("{") and tex.endswith("}")):
+    if len(tex) == 1 or _COMMAND.fullmatch(tex) or (tex.startswith("{") and tex.endswith("}")):
         return tex
     return "{" + tex + "}"
 
@@ -97,7 +106,8 @@ def _elements(el) -> list:
 
 
 def _text(el) -> str:
-    return " ".join("".join(el.itertext()).split())
+    text = (el.text or "") if len(el) == 0 else "".join(el.itertext())
+    return " ".join(text.split())
 
 
 def _arity(node, n: int) -> list:

@@ -65,6 +65,9 @@ def test_mathml_without_annotation_is_converted():
     assert "\n$$x=\\frac{-b\\pm\\sqrt{b^{2}-4ac}}{2a}$$\n" in text
     assert "$\\sum_{k=1}^{n}a_{k}\\leq\\sqrt[3]{y}\\left(\\alpha,\\beta\\right)\\vec{v}x_{i}^{2}\\text{if}$" in text
     assert "$(\\begin{matrix}1 & 0 \\\\ 0 & 1\\end{matrix})$" in text
+    # a letter after a command is spaced from it: `\\pi r`, not `\\pir`
+    area = "<math><mi>π</mi><msup><mi>r</mi><mn>2</mn></msup><mo>≤</mo><mi>A</mi></math>"
+    assert "Area $\\pi r^{2}\\leq A$ here." in extract_math_text(_page(f"<p>Area {area} here.</p>"))
 
 
 def test_mathml_that_is_no_xml_is_converted_from_the_dom():
