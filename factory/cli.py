@@ -205,7 +205,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--word-ngrams", type=int)
     t.add_argument("--min-count", type=int)
     t.add_argument("--epoch", type=int)
-    t.add_argument("--bucket", type=int)
+    t.add_argument("--bucket", type=int, help="word n-gram hash buckets; 0: sized to the seed set (small preset)")
     t.add_argument("--chunk-words", type=int, help="train on chunks of this many words (0: whole documents)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--held-out", type=float, default=0.2, help="fraction held out for metrics; 0: none")

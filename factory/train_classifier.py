@@ -6,7 +6,10 @@ over a few hundred lines are a few hundred SGD steps, and minCount 3 with 3-gram
 so every score stays at the prior. `small` (the `auto` choice under 10,000 documents) trains on ~100-word
 chunks of each document (many more updates from the same text), balances the classes by repeating the
 smaller one, uses word unigrams+bigrams with minCount 1, dim 64, lr 0.2 and 20 epochs (lr 0.5 diverged on
-some folds of the real seed set).
+some folds of the real seed set), and sizes the hash table to the seed set: fastText's 2,000,000 buckets x dim 64
+made a 516 MB model from 93 pages, which every worker loads and every fork of the extraction sandbox copies the
+page tables of; a seed set cannot fill more buckets than it has tokens (200,000 gave the same AUC on the real
+pages, 55 MB; 100,000 diverged on one fold).
 
 The held-out split is exact (round(n x fraction) documents, stratified by label, chosen by a seeded hash);
 it gives AUC and the threshold that maximises F1, with its precision / recall / F1, written into the model's
@@ -40,7 +43,7 @@ class TrainParams:
     word_ngrams: int = 3
     min_count: int = 3
     epoch: int = 3
-    bucket: int = 2_000_000  # fastText's default; smaller keeps demo models small
+    bucket: int = 2_000_000  # fastText's default; 0: sized to the training documents (`sized_bucket`)
     chunk_words: int = 0  # > 0: train on chunks of this many words instead of whole documents
     balance: bool = False  # repeat the smaller class's training lines up to the larger's count
     seed: int = 0
@@ -59,8 +62,17 @@ PRESETS = {
         "epoch": 20,
         "chunk_words": 100,
         "balance": True,
+        "bucket": 0,
     },
 }
+MIN_BUCKET, MAX_BUCKET = 200_000, 2_000_000
+
+
+def sized_bucket(docs: list[tuple[str, bool]]) -> int:
+    """Hash buckets for the word n-grams of `docs`: their token count (an upper bound on their distinct n-grams of
+    any one order) within [MIN_BUCKET, MAX_BUCKET]."""
+    tokens = sum(len(megamath_preprocess(text).split()) for text, _ in docs)
+    return min(MAX_BUCKET, max(MIN_BUCKET, tokens))
 
 
 def resolve_preset(params: TrainParams, n_docs: int, explicit: set[str] = frozenset()) -> TrainParams:
@@ -226,6 +238,8 @@ def train(docs: list[tuple[str, bool]], output: Path, params: TrainParams, note:
     if not 0 <= params.held_out < 1:
         raise ValueError(f"held-out fraction {params.held_out} is not in [0, 1)")
     train_docs, test_docs = split(docs, params.held_out, params.seed)
+    if params.bucket == 0:
+        params = replace(params, bucket=sized_bucket(train_docs))
     model = fit(train_docs, params)
     output.parent.mkdir(parents=True, exist_ok=True)
     model.save_model(str(output))

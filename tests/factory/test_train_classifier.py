@@ -106,6 +106,18 @@ def test_presets():
     assert small.preset == "small" and small.chunk_words > 0 and small.min_count == 1
     assert resolve_preset(TrainParams(preset="auto"), 50_000).preset == "deepseekmath"
     assert resolve_preset(TrainParams(preset="auto", dim=32), 500, {"dim"}).dim == 32
+    assert resolve_preset(TrainParams(preset="auto", bucket=5000), 500, {"bucket"}).bucket == 5000
+
+
+def test_small_preset_sizes_its_hash_table_to_the_seed_set():
+    from factory.train_classifier import MAX_BUCKET, MIN_BUCKET, TrainParams, resolve_preset, sized_bucket
+
+    assert resolve_preset(TrainParams(preset="auto"), 500).bucket == 0  # sized at training time
+    assert resolve_preset(TrainParams(preset="auto"), 50_000).bucket == MAX_BUCKET  # DeepSeekMath: fastText's
+    page = " ".join(f"w{i}" for i in range(1000))  # 1,000 tokens
+    assert sized_bucket([(page, True)] * 10) == MIN_BUCKET
+    assert sized_bucket([(page, True)] * 300) == 300_000  # no more n-grams than tokens
+    assert sized_bucket([(page, False)] * 5000) == MAX_BUCKET
 
 
 def test_demo_flag_and_folders_input_and_bad_labels(tmp_path):
