@@ -363,15 +363,19 @@ def _script_sources(scripts):
 
 
 def _text_nodes(node, needle: str):
-    """Text nodes holding `needle`, skipping the subtrees without it (cheap: `.text` is computed in C)."""
-    child = node.first_child
-    while child is not None:  # sibling links: `child_nodes` re-walks the list per item
+    """Text nodes holding `needle` in document order, skipping the subtrees without it (cheap: `.text` is computed
+    in C). A stack of sibling cursors, not recursion: pages nest elements thousands deep."""
+    stack = [node.first_child]
+    while stack:
+        child = stack.pop()
+        if child is None:
+            continue
+        stack.append(child.next)  # sibling links: `child_nodes` re-walks the list per item
         if child.type == NodeType.TEXT:
             if needle in (child.text or ""):
                 yield child
         elif child.type == NodeType.ELEMENT and child.tag not in _SKIP_TEXT_IN and needle in (child.text or ""):
-            yield from _text_nodes(child, needle)
-        child = child.next
+            stack.append(child.first_child)
 
 
 def unwrap_tex(tex: str) -> tuple[str, bool | None]:

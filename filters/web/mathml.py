@@ -202,7 +202,10 @@ def _row(node) -> str:
 
 def mathml_to_latex(math) -> str:
     """LaTeX for a `<math>` element's presentation markup (a resiliparse node); raises MalformedMathML."""
-    return _row(_element_tree(math)).strip()
+    try:
+        return _row(_element_tree(math)).strip()
+    except RecursionError:  # thousands of nested rows: no formula a page renders, and no reason to lose the page
+        raise MalformedMathML("MathML nested deeper than Python's recursion limit") from None
 
 
 def _element_tree(math) -> ET.Element:

@@ -99,6 +99,10 @@ def test_malformed_mathml_keeps_its_text_and_is_counted():
 
     with pytest.raises(MalformedMathML, match="mfrac"):
         mathml_to_latex(HTMLTree.parse("<math><mfrac><mn>1</mn></mfrac></math>").body.query_selector("math"))
+    deep = "<mrow>" * 5000 + "<mi>x</mi>" + "</mrow>" * 5000
+    stats = Counter()
+    assert "Deep $x$ end." in extract_math_text(_page(f"<p>Deep <math>{deep}</math> end.</p>"), stats=stats)
+    assert stats["mathml_malformed"] == 1
 
 
 def test_katex_keeps_tex_and_drops_the_rendered_copy(engine):
@@ -176,6 +180,12 @@ def test_asciimath_scripts_and_backticks_on_pages_that_load_asciimath(engine):
     # the same backticks on a page without an ASCIIMath renderer are code, not math
     plain = extract_math_text(_page(body.replace('<script type="math/asciimath">sum_(k=1)^n k</script>', "")))
     assert "`x^2-6x+4=0`" in plain
+
+
+def test_asciimath_in_a_deeply_nested_page():
+    head = '<script src="https://cdn.example.org/ASCIIMathML.js"></script>'
+    deep = "<div>" * 3000 + "Solve `x^2 = 4` now." + "</div>" * 3000  # deeper than Python's recursion limit
+    assert "Solve ${x}^{2} = 4$ now." in extract_math_text(_page(deep, head))
 
 
 def test_tex_delimiters_on_pages_that_load_mathjax_or_katex(engine):
