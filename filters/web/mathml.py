@@ -209,11 +209,12 @@ def mathml_to_latex(math) -> str:
 
 
 def _element_tree(math) -> ET.Element:
+    html = math.html
     try:  # the HTML serializer writes no entity XML lacks but &nbsp;
-        root = ET.fromstring(math.html.replace("&nbsp;", "\u00a0"))
+        root = ET.fromstring(html.replace("&nbsp;", "\u00a0"))
     except ET.ParseError:  # say, an `xlink:href` whose prefix no xmlns binds: read the DOM instead
         return _from_dom(math)
-    if root.tag[0] == "{":  # "{http://www.w3.org/1998/Math/MathML}mi" where the page declares xmlns
+    if "xmlns" in html:  # "{http://www.w3.org/1998/Math/MathML}mi" where the page declares the namespace
         for el in root.iter():
             el.tag = el.tag.rpartition("}")[2]
     return root

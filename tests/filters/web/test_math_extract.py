@@ -84,6 +84,10 @@ def test_mathml_that_is_no_xml_is_converted_from_the_dom():
     for html in (math, as_xml):
         node = HTMLTree.parse(f"<p>{html}</p>").body.query_selector("math")
         assert mathml_to_latex(node) == "x^{2}+y\\text{if a < b}"
+    inner_namespace = (
+        '<math><mrow xmlns="http://www.w3.org/1998/Math/MathML"><mfrac><mi>a</mi><mi>b</mi></mfrac></mrow></math>'
+    )
+    assert mathml_to_latex(HTMLTree.parse(inner_namespace).body.query_selector("math")) == "\\frac{a}{b}"
 
 
 def test_malformed_mathml_keeps_its_text_and_is_counted():
