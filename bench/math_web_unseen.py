@@ -52,7 +52,7 @@ a reader that only knows dollars). MathML without annotation and ASCIIMath have 
 as kept while the output has more non-empty `$…$` spans than the page's TeX-truth spans it marked as `$` (a count,
 not a match).
 
-Usage: python bench/math_web_unseen.py [--pages /tmp/unseen_web] [--repeats 5] [--lost 40]
+Usage: python bench/math_web_unseen.py [--pages /tmp/unseen_web] [--repeats 5] [--lost 40] [--shard-pages 1000]
 """
 
 from __future__ import annotations
@@ -69,7 +69,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from math_web_real import resiliparse_alone, trafilatura_alone  # noqa: E402  (the same baselines)
+from math_web_real import (  # noqa: E402  (the same baselines and step runner)
+    REAL,
+    _step_runner,
+    all_pages,
+    interleaved_best,
+    resiliparse_alone,
+    shard_of,
+    trafilatura_alone,
+    train_rows,
+)
 
 # kind: (folder under --pages, folder inside it, sample size or None for all, cheap substring a page must hold)
 SOURCES = {
@@ -230,11 +239,48 @@ def section_speed(kinds: dict, repeats: int) -> None:
         print(f"| {kind} | {len(pages)} | {size:.1f} | {base:.0f} | {ours:.0f} | {ours / base:.2f}x |")
 
 
+def section_filter_stage(kinds: dict, repeats: int, shard_pages: int) -> None:
+    """The datatrove steps on a shard of all these pages, with the classifier `train-classifier` makes from the
+    labelled real pages (../shared/realdata/web): every page here is a math page, so language ID passes most and
+    the classifier reads every text, unlike the mixed real set."""
+    import tempfile
+
+    from factory.train_classifier import TrainParams, resolve_preset, train
+    from filters.web.language import FastTextLanguageFilter, default_lid_model_path
+    from filters.web.math_classifier import MathClassifierFilter
+    from filters.web.math_extract import MathHtmlExtractor
+
+    if not REAL.is_dir():
+        print(f"\n(filter stage skipped: no real pages at {REAL} to train the classifier on)")
+        return
+    rows = train_rows(all_pages())
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "real.bin"
+        train(rows, model, resolve_preset(TrainParams(preset="auto", held_out=0.0), len(rows)))
+        extract = MathHtmlExtractor(timeout=60)
+        language = FastTextLanguageFilter(str(default_lid_model_path()), ["en"], 0.65)
+        classifier = MathClassifierFilter(str(model), 0.4)
+        _ = language.model, classifier.model
+        shard = shard_of([html for pages in kinds.values() for _, html, _, _ in pages], shard_pages)
+        fns = {
+            "resiliparse alone": lambda: [resiliparse_alone(h) for h in shard],
+            "extraction, datatrove step": _step_runner([extract], shard),
+            "filter stage: extract -> language -> classifier": _step_runner([extract, language, classifier], shard),
+        }
+        best = interleaved_best(fns, repeats)
+    base = best["resiliparse alone"][0]
+    print(f"\n## Datatrove steps on a shard of {len(shard)} pages (CPU time, children included, best of {repeats})\n")
+    print("| | pages/s | x resiliparse alone |\n|---|---:|---:|")
+    for label, (cpu, _) in best.items():
+        print(f"| {label} | {len(shard) / cpu:.0f} | {base / cpu:.2f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=Path, default=Path("/tmp/unseen_web"))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--lost", type=int, default=40, help="lost spans listed (a seeded sample when more)")
+    parser.add_argument("--shard-pages", type=int, default=1000, help="pages in the filter stage's shard run")
     args = parser.parse_args()
     from filters.web.math_extract import extract_math_text
 
@@ -249,6 +295,7 @@ def main() -> None:
     }
     section_retention(kinds, extractors, args.lost)
     section_speed(kinds, args.repeats)
+    section_filter_stage(kinds, args.repeats, args.shard_pages)
 
 
 if __name__ == "__main__":
