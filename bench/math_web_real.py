@@ -143,7 +143,7 @@ def by_kind(pages: list[tuple[str, str, bool]]) -> dict[str, list[str]]:
     }
 
 
-def _step_runner(steps, pages: list[str]):
+def step_runner(steps, pages: list[str]):
     """Runs the pages through the chained datatrove steps, as a build's worker does."""
     from datatrove.data import Document
 
@@ -194,14 +194,14 @@ def section_speed(pages, model: Path | None, repeats: int, shard_pages: int) -> 
         "resiliparse alone (main content)": lambda h: lambda: [resiliparse_alone(p) for p in h],
         "trafilatura alone": lambda h: lambda: [trafilatura_alone(p) for p in h],
         "ours in process (gate + pre-pass + resiliparse)": lambda h: lambda: [extract_math_text(p) for p in h],
-        "ours, datatrove step (forked child), one run": lambda h: _step_runner([extract], h),
-        f"ours, datatrove step, shard (>= {shard_pages} pages)": lambda h: _step_runner(
+        "ours, datatrove step (forked child), one run": lambda h: step_runner([extract], h),
+        f"ours, datatrove step, shard (>= {shard_pages} pages)": lambda h: step_runner(
             [extract], shard_of(h, shard_pages)
         ),
     }
     if model is not None:
-        variants["filter stage, one run"] = lambda h: _step_runner(stage, h)
-        variants[f"filter stage, shard (>= {shard_pages} pages)"] = lambda h: _step_runner(
+        variants["filter stage, one run"] = lambda h: step_runner(stage, h)
+        variants[f"filter stage, shard (>= {shard_pages} pages)"] = lambda h: step_runner(
             stage, shard_of(h, shard_pages)
         )
     fns = {(kind, label): make(htmls) for label, make in variants.items() for kind, htmls in kinds.items()}

@@ -71,11 +71,11 @@ sys.path.insert(0, str(ROOT))
 
 from math_web_real import (  # noqa: E402  (the same baselines and step runner)
     REAL,
-    _step_runner,
     all_pages,
     interleaved_best,
     resiliparse_alone,
     shard_of,
+    step_runner,
     trafilatura_alone,
     train_rows,
 )
@@ -264,8 +264,8 @@ def section_filter_stage(kinds: dict, repeats: int, shard_pages: int) -> None:
         shard = shard_of([html for pages in kinds.values() for _, html, _, _ in pages], shard_pages)
         fns = {
             "resiliparse alone": lambda: [resiliparse_alone(h) for h in shard],
-            "extraction, datatrove step": _step_runner([extract], shard),
-            "filter stage: extract -> language -> classifier": _step_runner([extract, language, classifier], shard),
+            "extraction, datatrove step": step_runner([extract], shard),
+            "filter stage: extract -> language -> classifier": step_runner([extract, language, classifier], shard),
         }
         best = interleaved_best(fns, repeats)
     base = best["resiliparse alone"][0]
