@@ -6,6 +6,7 @@ source, next to resiliparse alone and trafilatura alone, and times it against re
 
 Fetching the pages (nothing here downloads; the script reads DIR and stops with a message if it is missing):
 
+    REPO=$PWD  # this checkout
     mkdir -p /tmp/unseen_web && cd /tmp/unseen_web
     apt-get download libeigen3-doc=3.4.0-4 python-scipy-doc=1.10.1-2 python-sympy-doc=1.11.1-1 \
         libjs-asciimathml=2.0.2-5                   # Debian 12 (bookworm) main
@@ -15,7 +16,7 @@ Fetching the pages (nothing here downloads; the script reads DIR and stops with 
     # SymPy's reStructuredText sources (in python-sympy-doc) written as pandoc writes math in HTML
     pip download --no-deps pypandoc_binary==1.17 -d . && unzip -q pypandoc_binary-1.17-*.whl -d pandoc-bin
     src=python-sympy-doc/usr/share/doc/python-sympy-doc/html/_sources
-    for mode in mathml webtex; do mkdir -p pandoc-sympy/$mode
+    for mode in mathml webtex katex mathjax; do mkdir -p pandoc-sympy/$mode
         for f in $(grep -rlE ':math:|\\.\\. math::' $src | sort); do n=$(echo ${f#$src/} | tr / _)
             pandoc-bin/pypandoc/files/pandoc -f rst -t html5 -s --$mode $f -o pandoc-sympy/$mode/${n%.rst.txt}.html
         done; done
@@ -23,6 +24,11 @@ Fetching the pages (nothing here downloads; the script reads DIR and stops with 
         perl -0pe 's#<annotation encoding="application/x-tex">.*?</annotation>##gs' $f \
             > pandoc-sympy/mathml-notex/${f##*/}
     done
+    # and as pages that render their math on the server (node 20): KaTeX, and MathJax 3 with assistive MathML
+    npm install --prefix mj3 mathjax-full@3.2.2 && mkdir -p pandoc-sympy/katex-rendered pandoc-sympy/mathjax3-rendered
+    node $REPO/bench/prerender/katex.js katex/package/dist/katex.js pandoc-sympy/katex pandoc-sympy/katex-rendered
+    node $REPO/bench/prerender/mathjax3.js mj3/node_modules/mathjax-full pandoc-sympy/mathjax \
+        pandoc-sympy/mathjax3-rendered
 
 Sources and sampling (`SOURCES`): every `*.html` under the source's folder, sorted by relative path, that holds at
 least one ground-truth formula; Doxygen, scipy and sympy are sampled with `random.Random(0).sample(pages, k)` (a
@@ -37,6 +43,8 @@ fresh Random(0) per source), the small renderer test sets are taken whole.
 - mathjax2-tests / katex-autorender: the renderers' own test pages: raw TeX between the delimiters the page
   configures, `script type=math/tex`, MathML with and without a TeX annotation, ASCIIMath backticks.
 - asciimathml: ASCIIMathML 2.0 docs and examples: ASCIIMath between backticks (no TeX truth: counted).
+- katex-rendered / mathjax3-rendered: the same sources rendered on the server (bench/prerender/): KaTeX's HTML with
+  its MathML and TeX annotation; MathJax 3's `mjx-container` with assistive MathML and no TeX (counted).
 - pandoc-mathml / pandoc-webtex / pandoc-mathml-notex: the SymPy sources with math, as pandoc 3.9 writes them:
   MathML with a TeX annotation; `<img class="math inline" src="https://latex.codecogs.com/png.latex?…" alt="TeX">`;
   the same MathML with its annotations removed (no TeX truth: counted). Same docs as sphinx-imgmath, other markup.
@@ -91,6 +99,8 @@ SOURCES = {
     "pandoc-mathml": ("pandoc-sympy", "mathml", None, ""),
     "pandoc-webtex": ("pandoc-sympy", "webtex", None, ""),
     "pandoc-mathml-notex": ("pandoc-sympy", "mathml-notex", None, ""),
+    "katex-rendered": ("pandoc-sympy", "katex-rendered", None, ""),
+    "mathjax3-rendered": ("pandoc-sympy", "mathjax3-rendered", None, ""),
 }
 SEED = 0
 
